@@ -1,0 +1,280 @@
+/**
+ * npm run bench:eval [-- --quick] [--out FILE] [--systems a,b] [--verbose]
+ *
+ * Generates 10,000 seeded contexts once, writes them to a temp file, then runs
+ * every (system, case) in its own child process, one after the other (so they
+ * never compete for the CPU), and prints/saves median, min and max ns/eval.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ChildResult } from './child.ts';
+import { DEFAULT_COUNT, DEFAULT_SEED, generateContexts } from './contexts.ts';
+import { CASES, EMAIL_SUFFIX, ROLLOUT_PERCENT, SYSTEMS, TARGET_KEYS, type BenchContext, type CaseName } from './spec.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '../..');
+const tsxLoader = import.meta.resolve('tsx');
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    systems: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+  },
+});
+const RUNS = args.quick ? 3 : 7;
+const MIN_RUN_MS = args.quick ? 150 : 1000;
+const systems = args.systems ? args.systems.split(',').map((s) => s.trim()) : [...SYSTEMS];
+
+interface Row {
+  system: string;
+  case: CaseName;
+  nsPerEval?: number;
+  min?: number;
+  max?: number;
+  shareTrueRandom?: number;
+  runs?: number[];
+  passesPerRun?: number;
+  api?: string;
+  async?: boolean;
+  check: string;
+  error?: string;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** Runs one child; returns its parsed result file or throws with the child's stderr tail. */
+function runChild<T>(system: string, childArgs: string[], nodeFlags: string[] = []): T {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'sy-eval-'));
+  const resultFile = path.join(tmp, 'result.json');
+  try {
+    const file = path.join(here, 'systems', `${system}.ts`);
+    if (!existsSync(file)) throw new Error(`no such system file: ${path.relative(repoRoot, file)}`);
+    const p = spawnSync(process.execPath, [...nodeFlags, '--import', tsxLoader, file, ...childArgs, '--result', resultFile], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 600_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const output = `${p.stdout ?? ''}${p.stderr ?? ''}`.trim();
+    if (args.verbose && output) process.stderr.write(`[${system}] ${output}\n`);
+    if (p.error || p.status !== 0 || !existsSync(resultFile)) {
+      const tail = output.split('\n').filter((l) => l.trim()).slice(-6).join(' | ');
+      throw new Error(p.error ? String(p.error) : `exit ${p.status ?? p.signal}: ${tail || '(no output)'}`);
+    }
+    return JSON.parse(readFileSync(resultFile, 'utf8')) as T;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Does the system serve what the flag says? Returns 'ok' or a warning. */
+function check(caseName: CaseName, contexts: BenchContext[], values: string): string {
+  const problems: string[] = [];
+  if (values.length !== contexts.length) return `WARN: ${values.length} values for ${contexts.length} contexts`;
+  if (caseName === 'simple') {
+    const falses = [...values].filter((v) => v !== '1').length;
+    return falses ? `WARN: ${falses} contexts served false` : 'ok';
+  }
+  const targets = new Set(TARGET_KEYS);
+  let restN = 0;
+  let restTrue = 0;
+  let targetMiss = 0;
+  let emailMiss = 0;
+  contexts.forEach((c, i) => {
+    const v = values[i] === '1';
+    if (targets.has(c.key)) { if (!v) targetMiss++; }
+    else if (c.email.endsWith(EMAIL_SUFFIX)) { if (!v) emailMiss++; }
+    else { restN++; if (v) restTrue++; }
+  });
+  const restShare = restTrue / restN;
+  if (targetMiss) problems.push(`${targetMiss} targets false`);
+  if (emailMiss) problems.push(`${emailMiss} ${EMAIL_SUFFIX} false`);
+  if (Math.abs(restShare - ROLLOUT_PERCENT / 100) > 0.025) problems.push(`rest ${(restShare * 100).toFixed(1)}% true`);
+  return problems.length ? `WARN: ${problems.join(', ')}` : `ok (rest ${(restShare * 100).toFixed(1)}%)`;
+}
+
+function fmtNs(x?: number) {
+  return x === undefined ? '-' : x < 100 ? x.toFixed(1) : x.toFixed(0);
+}
+function fmtRate(ns?: number) {
+  if (ns === undefined) return '-';
+  const r = 1e9 / ns;
+  return r >= 1e6 ? `${(r / 1e6).toFixed(2)} M` : `${(r / 1e3).toFixed(0)} k`;
+}
+
+function table(header: string[], rows: string[][], right: boolean[]): string {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (right[i] ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
+  return [line(header), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------------------
+
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  node: process.version,
+  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  totalMemGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+};
+const date = new Date().toISOString();
+console.log(`Switchyard evaluation benchmark — ${date}`);
+console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}`);
+console.log(`mode: ${args.quick ? 'quick' : 'full'} (${RUNS} timed runs of >= ${MIN_RUN_MS} ms each, after 3 warm-up passes; one child process per system and case)`);
+
+const contexts = generateContexts(DEFAULT_COUNT, DEFAULT_SEED);
+const ctxDir = mkdtempSync(path.join(os.tmpdir(), 'sy-eval-ctx-'));
+const contextsFile = path.join(ctxDir, 'contexts.json');
+writeFileSync(contextsFile, JSON.stringify(contexts));
+const nEmail = contexts.filter((c) => c.email.endsWith(EMAIL_SUFFIX)).length;
+const nTarget = contexts.filter((c) => TARGET_KEYS.includes(c.key)).length;
+const expectedTargeted = (nEmail + nTarget + (contexts.length - nEmail - nTarget) * (ROLLOUT_PERCENT / 100)) / contexts.length;
+console.log(
+  `contexts: ${contexts.length} (seed ${DEFAULT_SEED}), ${nTarget} with target keys, ${nEmail} with ${EMAIL_SUFFIX} emails` +
+    ` -> expected shareTrueRandom ~ ${expectedTargeted.toFixed(3)} (targeted), 1.000 (simple)\n`,
+);
+
+const rows: Row[] = [];
+try {
+  for (const system of systems) {
+    for (const caseName of CASES) {
+      process.stderr.write(`  running ${system} / ${caseName} ... `);
+      const t0 = Date.now();
+      try {
+        const r = runChild<ChildResult>(system, ['--contexts', contextsFile, '--case', caseName, '--runs', String(RUNS), '--min-run-ms', String(MIN_RUN_MS)]);
+        rows.push({
+          system,
+          case: caseName,
+          nsPerEval: median(r.runs),
+          min: Math.min(...r.runs),
+          max: Math.max(...r.runs),
+          shareTrueRandom: r.shareTrueRandom,
+          runs: r.runs,
+          passesPerRun: r.passesPerRun,
+          api: r.api,
+          async: r.async,
+          check: check(caseName, contexts, r.values),
+        });
+        process.stderr.write(`${fmtNs(median(r.runs))} ns/eval (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        rows.push({ system, case: caseName, check: 'ERROR', error: msg });
+        process.stderr.write(`FAILED: ${msg}\n`);
+      }
+    }
+  }
+} finally {
+  rmSync(ctxDir, { recursive: true, force: true });
+}
+
+let memory: Record<string, unknown> | { error: string } | undefined;
+if (systems.includes('switchyard')) {
+  process.stderr.write('  running switchyard / memory ... ');
+  try {
+    memory = runChild<Record<string, unknown>>('switchyard', ['--memory'], ['--expose-gc']);
+    process.stderr.write('done\n');
+  } catch (e) {
+    memory = { error: e instanceof Error ? e.message : String(e) };
+    process.stderr.write(`FAILED: ${memory.error}\n`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+const syNs = (c: CaseName) => rows.find((r) => r.system === 'switchyard' && r.case === c)?.nsPerEval;
+const speedup = (r: Row) => {
+  if (r.system === 'switchyard') return r.nsPerEval === undefined ? '-' : '(base)';
+  const base = syNs(r.case);
+  return base === undefined || r.nsPerEval === undefined ? '-' : `${(r.nsPerEval / base).toFixed(1)}x`;
+};
+const ordered = CASES.flatMap((c) => rows.filter((r) => r.case === c));
+console.log(
+  '\n' +
+    table(
+      ['system', 'case', 'ns/eval median', 'min', 'max', 'evals/s', 'shareTrueRandom', 'switchyard speed-up', 'check'],
+      ordered.map((r) => [
+        r.system + (r.async ? ' (async)' : ''),
+        r.case,
+        fmtNs(r.nsPerEval),
+        fmtNs(r.min),
+        fmtNs(r.max),
+        fmtRate(r.nsPerEval),
+        r.shareTrueRandom === undefined ? '-' : r.shareTrueRandom.toFixed(3),
+        speedup(r),
+        r.error ? `ERROR: ${r.error}` : r.check,
+      ]),
+      [false, false, true, true, true, true, true, true, false],
+    ),
+);
+
+console.log('\nTimed calls:');
+for (const s of systems) {
+  const r = rows.find((x) => x.system === s && x.api);
+  console.log(`  ${s.padEnd(15)} ${r?.api ?? '(failed)'}`);
+}
+if (memory) {
+  console.log('\nmemory (switchyard, 1,000 targeted flags, prepared):');
+  if ('error' in memory) console.log(`  ERROR: ${memory.error}`);
+  else {
+    const m = memory as Record<string, number>;
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    console.log(
+      `  heapUsed ${mib(m.heapUsedBytes!)} (+${mib(m.heapDeltaBytes!)} over baseline: raw snapshot ${mib(m.rawSnapshotHeapBytes!)}, prepared ${mib(m.preparedHeapBytes!)}),` +
+        ` rss ${mib(m.rssBytes!)} (+${mib(m.rssDeltaBytes!)}), snapshot JSON ${mib(m.snapshotJsonBytes!)}`,
+    );
+  }
+}
+
+const targets = { targetedNs: 400, simpleNs: 50, speedup: 3 };
+const sy = { targeted: syNs('targeted'), simple: syNs('simple') };
+if (sy.targeted !== undefined && sy.simple !== undefined) {
+  const minRatio = Math.min(
+    ...rows.filter((r) => r.system !== 'switchyard' && r.nsPerEval !== undefined).map((r) => r.nsPerEval! / syNs(r.case)!),
+  );
+  const ok = sy.targeted < targets.targetedNs && sy.simple < targets.simpleNs && minRatio >= targets.speedup;
+  console.log(
+    `\ntarget (switchyard targeted < ${targets.targetedNs} ns, simple < ${targets.simpleNs} ns, >= ${targets.speedup}x faster than every peer): ` +
+      `${ok ? 'MET' : 'MISSED'} (targeted ${fmtNs(sy.targeted)} ns, simple ${fmtNs(sy.simple)} ns, smallest speed-up ${minRatio.toFixed(1)}x)`,
+  );
+}
+
+if (args.out) {
+  const out = path.resolve(process.cwd(), args.out);
+  mkdirSync(path.dirname(out), { recursive: true });
+  const json = {
+    date,
+    machine,
+    mode: args.quick ? 'quick' : 'full',
+    runsPerCase: RUNS,
+    minRunMs: MIN_RUN_MS,
+    contexts: { count: contexts.length, seed: DEFAULT_SEED, targets: nTarget, exampleComEmails: nEmail },
+    results: rows.map((r) => ({
+      system: r.system,
+      case: r.case,
+      nsPerEval: r.nsPerEval ?? null,
+      min: r.min ?? null,
+      max: r.max ?? null,
+      evalsPerSec: r.nsPerEval === undefined ? null : Math.round(1e9 / r.nsPerEval),
+      shareTrueRandom: r.shareTrueRandom ?? null,
+      runs: r.runs ?? [],
+      passesPerRun: r.passesPerRun ?? null,
+      api: r.api ?? null,
+      async: r.async ?? null,
+      check: r.check,
+      ...(r.error ? { error: r.error } : {}),
+    })),
+    memory: memory ?? null,
+  };
+  writeFileSync(out, JSON.stringify(json, null, 2) + '\n');
+  console.log(`\nwrote ${path.relative(process.cwd(), out) || out}`);
+}

@@ -1,0 +1,94 @@
+/**
+ * Switchyard: prepareSnapshot() once, then time isEnabled(prepared, key, ctx)
+ * (isEnabled is evaluate(prepared, key, ctx, false) reduced to its boolean).
+ */
+import { runChild, type SystemDef } from '../child.ts';
+import { EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS, type BenchContext, type CaseName } from '../spec.ts';
+
+function flagDefinition(key: string, caseName: CaseName, salt = key): Record<string, unknown> {
+  const base = {
+    key,
+    kind: 'boolean',
+    variations: [true, false],
+    salt,
+    version: 1,
+    clientSideAvailable: false,
+    on: true,
+    offVariation: 1,
+    prerequisites: [],
+  };
+  if (caseName === 'simple') return { ...base, fallthrough: { variation: 0 }, targets: [], rules: [] };
+  const onWeight = ROLLOUT_PERCENT * 1000;
+  return {
+    ...base,
+    fallthrough: { rollout: { variations: [{ variation: 0, weight: onWeight }, { variation: 1, weight: 100_000 - onWeight }] } },
+    targets: [{ variation: 0, values: [...TARGET_KEYS] }],
+    rules: [{ id: 'r1', clauses: [{ attribute: 'email', op: 'endsWith', values: [EMAIL_SUFFIX] }], variation: 0 }],
+  };
+}
+
+function snapshot(flags: Record<string, unknown>) {
+  return { environment: 'bench', version: 1, flags, segments: {} };
+}
+
+async function sdk() {
+  // Imported lazily so that a missing/broken engine is reported as this system's error.
+  return (await import('@switchyard/sdk')) as any;
+}
+
+const system: SystemDef = {
+  name: 'switchyard',
+  async setup(caseName) {
+    const { prepareSnapshot, isEnabled } = await sdk();
+    const key = FLAG_KEYS[caseName];
+    const prepared = prepareSnapshot(snapshot({ [key]: flagDefinition(key, caseName) }));
+    return {
+      api: 'isEnabled(prepared, key, ctx) [= evaluate(prepared, key, ctx, false).value], sync',
+      toNative: (c: BenchContext) => ({ key: c.key, email: c.email, country: c.country }),
+      evalSync: (ctx) => isEnabled(prepared, key, ctx),
+    };
+  },
+
+  /** Heap and RSS after preparing a snapshot of 1,000 `targeted`-style flags. */
+  async memory() {
+    const { prepareSnapshot, isEnabled } = await sdk();
+    const FLAGS = 1000;
+    const gc = (globalThis as any).gc as (() => void) | undefined;
+    if (!gc) throw new Error('run with --expose-gc');
+    const settle = () => { gc(); gc(); return process.memoryUsage(); };
+
+    const before = settle();
+    const flags: Record<string, unknown> = {};
+    for (let i = 0; i < FLAGS; i++) {
+      const key = `flag-${i}`;
+      flags[key] = flagDefinition(key, 'targeted', `salt-${i}`);
+    }
+    const raw = snapshot(flags);
+    const withRaw = settle();
+    const prepared = prepareSnapshot(raw);
+    // Touch every flag once so lazily-built structures are counted too.
+    let t = 0;
+    for (let i = 0; i < FLAGS; i++) if (isEnabled(prepared, `flag-${i}`, { key: 'user-x', email: 'a@example.com' })) t++;
+    if (t !== FLAGS) throw new Error(`memory snapshot: expected all ${FLAGS} flags true for an example.com email, got ${t}`);
+    const after = settle();
+    const json = Buffer.byteLength(JSON.stringify(raw));
+    // Keep both alive until after the measurement.
+    (globalThis as any).__keep = [raw, prepared];
+    return {
+      flags: FLAGS,
+      snapshotJsonBytes: json,
+      heapUsedBaselineBytes: before.heapUsed,
+      heapUsedBytes: after.heapUsed,
+      heapDeltaBytes: after.heapUsed - before.heapUsed,
+      /** heap growth for the raw snapshot objects (as parsed from JSON) */
+      rawSnapshotHeapBytes: withRaw.heapUsed - before.heapUsed,
+      /** heap growth from prepareSnapshot() on top of the raw snapshot */
+      preparedHeapBytes: after.heapUsed - withRaw.heapUsed,
+      rssBaselineBytes: before.rss,
+      rssBytes: after.rss,
+      rssDeltaBytes: after.rss - before.rss,
+    };
+  },
+};
+
+await runChild(system);

@@ -1,0 +1,54 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { formatPath, HttpError, type ErrorDetail } from './http-errors.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+
+/**
+ * Every error leaves as JSON `{ error, message, details }`. Validation problems name the field
+ * (`body.rules[0].op`); client mistakes never become a 500.
+ */
+export default fp(async function errorHandler(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.code(error.statusCode).send({ error: error.code, message: error.message, details: error.details, ...error.extra });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const context = error.validationContext ?? 'body';
+      const details: ErrorDetail[] = error.validation.map((issue) => {
+        const params = issue.params as { issue?: { path?: PropertyKey[] } } | undefined;
+        const parts = params?.issue?.path ?? issue.instancePath.split('/').filter(Boolean);
+        return { path: formatPath([context, ...parts]), message: issue.message ?? 'invalid value' };
+      });
+      return reply.code(400).send({
+        error: 'validation_failed',
+        message: `Invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+        details,
+      });
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error }, 'response did not match its schema');
+      return reply.code(500).send({ error: 'internal', message: 'Internal server error', details: [] });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.error({ err: error }, 'database unavailable');
+      return reply.code(503).send({ error: 'unavailable', message: 'The database is unavailable; nothing was changed. Retry shortly.', details: [] });
+    }
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large'
+        : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type'
+        : error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' ? 'bad_request'
+        : status === 429 ? 'rate_limited'
+        : error.name === 'SyntaxError' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'invalid_json'
+        : 'bad_request';
+      return reply.code(status).send({ error: code, message: error.message, details: [{ path: 'body', message: error.message }] });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ error: 'internal', message: 'Internal server error', details: [] });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `Route ${request.method} ${request.url.split('?')[0]} not found`, details: [] }),
+  );
+});

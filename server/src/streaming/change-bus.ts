@@ -1,0 +1,35 @@
+import { EventEmitter } from 'node:events';
+
+/** Published after a write commits: environment `environmentKey` is now at `version`. */
+export type ChangeNotice = {
+  environmentId: string;
+  environmentKey: string;
+  version: number;
+  resourceType: 'flag' | 'segment' | 'environment' | 'token';
+  resourceKey: string;
+};
+
+export interface ChangeBus {
+  publish(notice: ChangeNotice): Promise<void>;
+  /** Returns a function that unsubscribes. */
+  subscribe(handler: (notice: ChangeNotice) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Single-instance mode (no REDIS_URL): notices stay inside this process. */
+export class InProcessChangeBus implements ChangeBus {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  async publish(notice: ChangeNotice): Promise<void> {
+    this.emitter.emit('change', notice);
+  }
+
+  subscribe(handler: (notice: ChangeNotice) => void): () => void {
+    this.emitter.on('change', handler);
+    return () => this.emitter.off('change', handler);
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}

@@ -1,0 +1,72 @@
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { migrate, readMigrations } from '../../server/src/db/migrate.ts';
+import { createPrisma, type PrismaClient } from '../../server/src/db/prisma.ts';
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A migrated template database, named after the migrations' checksums, so that each test file
+ * can copy it in milliseconds instead of migrating a database of its own.
+ */
+export async function prepareTemplateDatabase(baseUrl: string): Promise<string> {
+  const migrations = await readMigrations();
+  const digest = createHash('sha256').update(migrations.map((m) => m.checksum).join(',')).digest('hex').slice(0, 12);
+  const name = `sy_template_${digest}`;
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      const building = `${name}_build_${randomBytes(3).toString('hex')}`;
+      await client.query(`CREATE DATABASE "${building}"`);
+      await migrate(withDatabase(baseUrl, building));
+      await client.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`).catch(async () => {
+        await client.query(`DROP DATABASE IF EXISTS "${building}"`); // another run won the race
+      });
+    }
+  } finally {
+    await client.end();
+  }
+  return name;
+}
+
+export type TestDatabase = { url: string; name: string; prisma: PrismaClient; drop(): Promise<void> };
+
+/** A fresh database of its own for one test file, copied from the migrated template. */
+export async function createTestDatabase(baseUrl: string, template: string): Promise<TestDatabase> {
+  const name = `sy_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(baseUrl, `CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  const url = withDatabase(baseUrl, name);
+  const prisma = createPrisma(url, 5);
+  return {
+    url,
+    name,
+    prisma,
+    async drop() {
+      await prisma.$disconnect();
+      await adminQuery(baseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}
+
+/** An empty database (no migrations), for the migration tests themselves. */
+export async function createEmptyDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `sy_empty_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(baseUrl, `CREATE DATABASE "${name}"`);
+  return { url: withDatabase(baseUrl, name), drop: () => adminQuery(baseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
