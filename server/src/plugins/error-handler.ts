@@ -14,10 +14,12 @@ export default fp(async function errorHandler(app: FastifyInstance) {
       return reply.code(error.statusCode).send({ error: error.code, message: error.message, details: error.details, ...error.extra });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const context = error.validationContext ?? 'body';
+      // Fastify calls the query string "querystring"; answers name it as the docs do: query.limit.
+      const context = error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'body');
       const details: ErrorDetail[] = error.validation.map((issue) => {
         const params = issue.params as { issue?: { path?: PropertyKey[] } } | undefined;
-        const parts = params?.issue?.path ?? issue.instancePath.split('/').filter(Boolean);
+        // The zod provider flattens the issue path into instancePath ("/rules/0/op"); indices become numbers again.
+        const parts = params?.issue?.path ?? issue.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
         return { path: formatPath([context, ...parts]), message: issue.message ?? 'invalid value' };
       });
       return reply.code(400).send({
