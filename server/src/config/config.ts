@@ -1,30 +1,62 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** The directory holding the root package.json; the default data directory lives under it. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** An unset variable and an empty one mean the same: use the default. */
+const unsetIfEmpty = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+const port = (fallback: number) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^\d+$/, { message: 'must be a whole number from 0 to 65535' })
+      .transform(Number)
+      .refine((n) => n <= 65535, { message: 'must be a whole number from 0 to 65535' })
+      .default(fallback),
+  );
+
+// Values are never echoed back in messages: URLs and tokens may hold passwords.
 const optionalUrl = (protocols: string[]) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((value) => (value === '' ? undefined : value))
-    .refine((value) => value === undefined || protocols.some((p) => value.startsWith(`${p}://`)), {
-      message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
-    });
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .trim()
+      .refine((value) => protocols.some((p) => value.startsWith(`${p}://`)) && URL.canParse(value), {
+        message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+      })
+      .optional(),
+  );
 
 export const ConfigSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(4242),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port(4242),
+  HOST: z.preprocess(unsetIfEmpty, z.string().trim().default('127.0.0.1')),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  SWITCHYARD_ADMIN_TOKEN: z
-    .string()
-    .optional()
-    .refine((value) => value === undefined || value.length >= 24, { message: 'must be at least 24 characters long' }),
-  SWITCHYARD_DATA_DIR: z.string().min(1).default('./data'),
-  SWITCHYARD_EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  LOG_LEVEL: z.preprocess(unsetIfEmpty, z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
+  SWITCHYARD_ADMIN_TOKEN: z.preprocess(
+    unsetIfEmpty,
+    z.string().min(24, { message: 'must be at least 24 characters long' }).optional(),
+  ),
+  /** Unset: `<repo root>/data`. A relative path is resolved against the directory npm was run from (INIT_CWD), else the current one. */
+  SWITCHYARD_DATA_DIR: z.preprocess(unsetIfEmpty, z.string().optional()),
+  /** 0 (the default): a free port found at start. */
+  SWITCHYARD_EMBEDDED_PG_PORT: port(0),
+  BODY_LIMIT_BYTES: z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number({ message: 'must be a whole number of bytes' })
+      .int({ message: 'must be a whole number of bytes' })
+      .min(1024, { message: 'must be at least 1024' })
+      .max(50 * 1024 * 1024, { message: `must be at most ${50 * 1024 * 1024}` })
+      .default(1024 * 1024),
+  ),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -43,4 +75,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   return parsed.data;
+}
+
+/** Where Switchyard keeps its files (the embedded database): see SWITCHYARD_DATA_DIR. */
+export function resolveDataDir(config: Pick<Config, 'SWITCHYARD_DATA_DIR'>, env: NodeJS.ProcessEnv = process.env): string {
+  if (!config.SWITCHYARD_DATA_DIR) return path.join(REPO_ROOT, 'data');
+  return path.resolve(env.INIT_CWD ?? process.cwd(), config.SWITCHYARD_DATA_DIR);
 }

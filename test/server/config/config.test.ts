@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, REPO_ROOT, resolveDataDir } from '../../../server/src/config/config.ts';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected loadConfig to fail');
+}
+
+describe('configuration from environment variables', () => {
+  it('has defaults for everything: 127.0.0.1:4242, embedded database, no Redis, info logs', () => {
+    expect(loadConfig({})).toEqual({
+      PORT: 4242,
+      HOST: '127.0.0.1',
+      DATABASE_URL: undefined,
+      REDIS_URL: undefined,
+      LOG_LEVEL: 'info',
+      SWITCHYARD_ADMIN_TOKEN: undefined,
+      SWITCHYARD_DATA_DIR: undefined,
+      SWITCHYARD_EMBEDDED_PG_PORT: 0,
+      BODY_LIMIT_BYTES: 1024 * 1024,
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', HOST: ' ', DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: '', SWITCHYARD_ADMIN_TOKEN: '' })).toEqual(loadConfig({}));
+  });
+
+  it('reads valid values', () => {
+    const config = loadConfig({
+      PORT: '8080', HOST: '0.0.0.0', DATABASE_URL: 'postgresql://u:p@db:5432/sy', REDIS_URL: 'rediss://cache:6380', LOG_LEVEL: 'debug',
+      SWITCHYARD_ADMIN_TOKEN: 'x'.repeat(24), SWITCHYARD_DATA_DIR: '/var/lib/switchyard', SWITCHYARD_EMBEDDED_PG_PORT: '55432', BODY_LIMIT_BYTES: '2048',
+    });
+    expect(config).toMatchObject({ PORT: 8080, HOST: '0.0.0.0', DATABASE_URL: 'postgresql://u:p@db:5432/sy', REDIS_URL: 'rediss://cache:6380', LOG_LEVEL: 'debug', SWITCHYARD_EMBEDDED_PG_PORT: 55432, BODY_LIMIT_BYTES: 2048 });
+  });
+
+  it.each([
+    ['PORT', 'http'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['DATABASE_URL', 'mysql://localhost/sy'],
+    ['DATABASE_URL', 'localhost:5432'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['LOG_LEVEL', 'verbose'],
+    ['SWITCHYARD_ADMIN_TOKEN', 'too-short'],
+    ['SWITCHYARD_EMBEDDED_PG_PORT', '99999'],
+    ['BODY_LIMIT_BYTES', '10'],
+    ['BODY_LIMIT_BYTES', 'lots'],
+  ])('names %s when it is %j', (name, value) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('lists every bad variable at once, and the error message names each', () => {
+    const error = (() => {
+      try {
+        loadConfig({ PORT: 'x', LOG_LEVEL: 'loud', REDIS_URL: 'nope' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error?.problems.map((p) => p.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'PORT', 'REDIS_URL']);
+    expect(error?.message).toMatch(/^Invalid configuration:\n {2}- /);
+    expect(error?.message).toContain('LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent');
+  });
+
+  it('never repeats a secret in its messages', () => {
+    const message = problemsOf({ DATABASE_URL: 'mysql://user:hunter2-secret@db/sy', SWITCHYARD_ADMIN_TOKEN: 'short-secret-xyz' }).join('\n');
+    expect(message).not.toContain('hunter2-secret');
+    expect(message).not.toContain('short-secret-xyz');
+  });
+});
+
+describe('the data directory', () => {
+  it('defaults to data/ at the repository root, whatever the current directory (npm start -w runs in server/)', () => {
+    expect(resolveDataDir({ SWITCHYARD_DATA_DIR: undefined }, {})).toBe(path.join(REPO_ROOT, 'data'));
+    expect(path.join(REPO_ROOT, 'package.json')).toBe(path.resolve(import.meta.dirname, '../../../package.json'));
+  });
+
+  it('resolves a relative SWITCHYARD_DATA_DIR against the directory npm was run from (INIT_CWD), else the current one', () => {
+    expect(resolveDataDir({ SWITCHYARD_DATA_DIR: 'state' }, { INIT_CWD: '/srv/app' })).toBe('/srv/app/state');
+    expect(resolveDataDir({ SWITCHYARD_DATA_DIR: 'state' }, {})).toBe(path.resolve(process.cwd(), 'state'));
+    expect(resolveDataDir({ SWITCHYARD_DATA_DIR: '/abs/dir' }, { INIT_CWD: '/srv/app' })).toBe('/abs/dir');
+  });
+});
