@@ -1,8 +1,8 @@
+import { lockForTransaction } from './db/locks.ts';
 import type { PrismaClient } from './db/prisma.ts';
 import { DEFAULT_ENVIRONMENTS } from './environments/repository.ts';
 import { displayPrefix, generateSecret, hashSecret } from './tokens/secrets.ts';
 
-const SEED_LOCK_KEY = 7_242_002;
 
 export type SeedResult = {
   createdEnvironments: string[];
@@ -16,7 +16,7 @@ export type SeedResult = {
  */
 export async function seedOnFirstStart(prisma: PrismaClient, options: { adminToken?: string | undefined }): Promise<SeedResult> {
   return prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SEED_LOCK_KEY})`;
+    await lockForTransaction(tx, 'firstStartSeed');
     const result: SeedResult = { createdEnvironments: [], generatedAdminToken: null };
 
     if ((await tx.environment.count()) === 0) {

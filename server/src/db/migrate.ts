@@ -3,11 +3,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { ADVISORY_LOCKS } from './locks.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations/', import.meta.url));
 
-/** Any constant works; it only has to be the same for every replica of Switchyard. */
-const MIGRATION_LOCK_KEY = 7_242_001;
 
 export type Migration = { name: string; sql: string; checksum: string };
 export type MigrationResult = { applied: string[]; alreadyApplied: string[] };
@@ -47,7 +46,7 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.migrations]);
     try {
       await client.query(CREATE_BOOKKEEPING);
       const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
@@ -72,7 +71,7 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
       }
       return result;
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCKS.migrations]);
     }
   } finally {
     await client.end();

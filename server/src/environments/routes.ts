@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isUniqueViolation } from '../db/errors.ts';
+import { lockForTransaction } from '../db/locks.ts';
 import { defaultFlagConfig } from '../flags/defaults.ts';
 import { conflict } from '../plugins/http-errors.ts';
 import { errorResponses } from '../shared/schemas.ts';
@@ -36,6 +37,7 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
     const { key, name } = request.body;
     try {
       const created = await app.write(request.principal, async (w) => {
+        await lockForTransaction(w.tx, 'flagEnvironmentPairs');
         const env = await w.tx.environment.create({ data: { key, name } });
         const flags = await w.tx.flag.findMany({ select: { id: true, variations: true } });
         if (flags.length > 0) {

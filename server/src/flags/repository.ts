@@ -1,3 +1,4 @@
+import { lockForTransaction } from '../db/locks.ts';
 import type { PrismaClient } from '../db/prisma.ts';
 import type { Transaction } from '../plugins/writes.ts';
 import { conflict, notFound } from '../plugins/http-errors.ts';
@@ -63,9 +64,8 @@ export async function lockFlag(tx: Transaction, key: string, mode: 'update' | 's
  * or deleting a flag) take this lock first, so that two concurrent writes cannot each pass the
  * cycle/dependency check and together break it.
  */
-const PREREQUISITE_GRAPH_LOCK = 7_242_101;
 export async function lockPrerequisiteGraph(tx: Transaction): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${PREREQUISITE_GRAPH_LOCK})`;
+  await lockForTransaction(tx, 'prerequisiteGraph');
 }
 
 /** Active flags (other than `key`) that use flag `key` as a prerequisite, with the environments where they do. */

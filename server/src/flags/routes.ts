@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isUniqueViolation } from '../db/errors.ts';
+import { lockForTransaction } from '../db/locks.ts';
 import type { Prisma } from '../db/prisma.ts';
 import { requireEnvironment } from '../environments/repository.ts';
 import { conflict, preconditionFailed, unprocessable } from '../plugins/http-errors.ts';
@@ -48,6 +49,7 @@ export default async function flagRoutes(fastify: FastifyInstance) {
     const variations = body.variations ?? [...BOOLEAN_VARIATIONS];
     try {
       const created = await app.write(request.principal, async (w) => {
+        await lockForTransaction(w.tx, 'flagEnvironmentPairs');
         const flag = await w.tx.flag.create({
           data: {
             key: body.key,

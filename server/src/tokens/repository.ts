@@ -1,3 +1,4 @@
+import { lockForTransaction } from '../db/locks.ts';
 import type { PrismaClient } from '../db/prisma.ts';
 import type { Transaction } from '../plugins/writes.ts';
 import { conflict, notFound } from '../plugins/http-errors.ts';
@@ -50,14 +51,13 @@ export async function requireToken(db: PrismaClient | Transaction, id: string) {
   return token;
 }
 
-const ADMIN_TOKENS_LOCK = 7_242_003;
 
 /**
  * Refuses to leave the service without an active admin token. The advisory lock serializes
  * concurrent revocations, so two admins revoking each other at once cannot both succeed.
  */
 export async function assertAnotherActiveAdmin(tx: Transaction, revokingId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ADMIN_TOKENS_LOCK})`;
+  await lockForTransaction(tx, 'adminTokens');
   const others = await tx.apiToken.count({ where: { kind: 'admin', revokedAt: null, id: { not: revokingId } } });
   if (others === 0) {
     throw conflict('This is the last active admin token: create another admin token before revoking it', [

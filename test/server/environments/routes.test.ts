@@ -59,4 +59,14 @@ describe('environments API', () => {
 
     expect(await t.db.prisma.environment.count()).toBe(3);
   });
+
+  it('gives every flag a configuration in every environment, even when both are created at the same moment', async () => {
+    const writes = [
+      ...['alpha', 'beta', 'gamma', 'delta'].map((key) => t.request('POST', '/api/flags', { body: { key, name: key, kind: 'boolean' } })),
+      ...['eu', 'us'].map((key) => t.request('POST', '/api/environments', { body: { key, name: key } })),
+    ];
+    expect((await Promise.all(writes)).map((r) => r.statusCode)).toEqual([201, 201, 201, 201, 201, 201]);
+    const [flags, environments, configs] = await Promise.all([t.db.prisma.flag.count(), t.db.prisma.environment.count(), t.db.prisma.flagEnvironment.count()]);
+    expect(configs).toBe(flags * environments);
+  });
 });
