@@ -1,0 +1,51 @@
+/**
+ * The client's current rules: the last snapshot and its prepared form (prepared once per update, so
+ * evaluations never re-prepare). Applying a snapshot or patch returns the keys of the flags it changed.
+ */
+import { prepareSnapshot, type PreparedSnapshot } from '../engine/index.ts';
+import type { Snapshot } from '../engine/types.ts';
+import { changedFlagKeys } from './changes.ts';
+import type { PatchMessage } from './messages.ts';
+
+export type PatchOutcome = { kind: 'applied'; changed: string[] } | { kind: 'current' } | { kind: 'gap' };
+
+export class RuleSet {
+  private current: { snapshot: Snapshot; prepared: PreparedSnapshot } | undefined;
+
+  get snapshot(): Snapshot | undefined {
+    return this.current?.snapshot;
+  }
+
+  get prepared(): PreparedSnapshot | undefined {
+    return this.current?.prepared;
+  }
+
+  get version(): number | undefined {
+    return this.current?.snapshot.version;
+  }
+
+  /** Replaces the rules. Throws only if the engine cannot prepare the snapshot (the old rules stay). */
+  replace(snapshot: Snapshot): string[] {
+    const before = this.current?.snapshot;
+    this.current = { snapshot, prepared: prepareSnapshot(snapshot) };
+    return before ? changedFlagKeys(before, snapshot) : [];
+  }
+
+  /** Applies a patch by the protocol's version rules (a <= v < b: apply; v < a: gap; v >= b: already current). */
+  applyPatch(patch: PatchMessage): PatchOutcome {
+    const before = this.current?.snapshot;
+    if (!before || before.version < patch.fromVersion) return { kind: 'gap' };
+    if (before.version >= patch.version) return { kind: 'current' };
+    const flags = { ...before.flags };
+    for (const [key, flag] of Object.entries(patch.flags)) {
+      if (flag) flags[key] = flag;
+      else delete flags[key];
+    }
+    const segments = { ...before.segments };
+    for (const [key, segment] of Object.entries(patch.segments)) {
+      if (segment) segments[key] = segment;
+      else delete segments[key];
+    }
+    return { kind: 'applied', changed: this.replace({ ...before, version: patch.version, flags, segments }) };
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * One logical stream to `/sdk/stream`: connects, answers pings, watches for silence, and reconnects
+ * with backoff until closed or until the server rejects the key (4401/4403), which is final.
+ */
+import { WebSocket as WsWebSocket } from 'ws';
+import { Backoff } from './backoff.ts';
+import { parseServerMessage, type ServerMessage } from './messages.ts';
+import type { WebSocketConstructor } from './types.ts';
+
+export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_REVOKED = 4403;
+
+export type StreamOptions = {
+  url: string;
+  sdkKey: string;
+  heartbeatMs: number;
+  backoff: Backoff;
+  stableAfterMs: number;
+  WebSocket?: WebSocketConstructor | undefined;
+  /** The version the client has, sent on (re)connection so the server can send only what is missing. */
+  version(): number | undefined;
+  onOpen(): void;
+  onMessage(message: ServerMessage): void;
+  /** The connection failed or dropped; a reconnection is scheduled. */
+  onDown(error: Error): void;
+  /** The server refused the key: no more attempts. */
+  onRejected(error: Error): void;
+};
+
+/** A connection problem; `code` is the websocket close code or HTTP status when there is one. */
+export class StreamError extends Error {
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
+    super(message);
+    this.name = 'StreamError';
+  }
+
+  /** The server refused or revoked the key: the client stopped trying. */
+  get keyRejected(): boolean {
+    return this.code === CLOSE_UNAUTHORIZED || this.code === CLOSE_REVOKED || this.code === 401 || this.code === 403;
+  }
+}
+
+export function streamUrl(base: string): string {
+  const url = new URL(base.endsWith('/') ? base : `${base}/`);
+  url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
+  return new URL('sdk/stream', url).toString();
+}
+
+export class StreamConnection {
+  private socket: WsWebSocket | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private stableTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: StreamOptions) {}
+
+  get isOpen(): boolean {
+    return this.socket?.readyState === WsWebSocket.OPEN;
+  }
+
+  start(): void {
+    if (!this.stopped && !this.socket && !this.reconnectTimer) this.connect();
+  }
+
+  send(message: object): void {
+    if (this.socket?.readyState === WsWebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.dropSocket();
+  }
+
+  private connect(): void {
+    const { sdkKey, heartbeatMs } = this.options;
+    const headers: Record<string, string> = { Authorization: `Bearer ${sdkKey}` };
+    const version = this.options.version();
+    if (version !== undefined) headers['X-Switchyard-Version'] = String(version);
+    const Ctor = this.options.WebSocket ?? (WsWebSocket as unknown as WebSocketConstructor);
+    let socket: WsWebSocket;
+    try {
+      socket = new Ctor(streamUrl(this.options.url), { headers, handshakeTimeout: 10_000 });
+    } catch (err) {
+      this.down(new StreamError(`cannot open the stream: ${(err as Error).message}`));
+      return;
+    }
+    this.socket = socket;
+    let httpStatus: number | undefined;
+    let failure: Error | undefined;
+
+    socket.on('unexpected-response', (_req, res) => {
+      httpStatus = res.statusCode;
+      res.resume();
+      socket.terminate();
+    });
+    socket.on('error', (err) => {
+      failure ??= err;
+    });
+    socket.on('open', () => {
+      const silenceMs = 2 * heartbeatMs + 5000;
+      this.silenceTimer = setTimeout(() => {
+        failure = new Error(`nothing heard from the server for ${silenceMs} ms`);
+        if (socket === this.socket) socket.terminate();
+      }, silenceMs);
+      this.stableTimer = setTimeout(() => this.options.backoff.reset(), this.options.stableAfterMs);
+      this.options.onOpen();
+    });
+    socket.on('ping', () => this.silenceTimer?.refresh());
+    socket.on('message', (data, isBinary) => {
+      if (socket !== this.socket) return;
+      this.silenceTimer?.refresh();
+      if (isBinary) return;
+      const message = parseServerMessage(data.toString());
+      if (!message) return;
+      if (message.type === 'ping') this.send({ type: 'pong', t: message.t });
+      this.options.onMessage(message);
+    });
+    socket.on('close', (code, reason) => {
+      if (socket !== this.socket) return;
+      this.dropSocket();
+      if (this.stopped) return;
+      const status = httpStatus ?? code;
+      const rejection = new StreamError(
+        `the SDK key was ${status === CLOSE_REVOKED || status === 403 ? 'revoked' : 'refused'} by the server; the stream will not reconnect`,
+        status,
+      );
+      if (rejection.keyRejected) {
+        this.stopped = true;
+        this.options.onRejected(rejection);
+        return;
+      }
+      const detail =
+        httpStatus !== undefined ? `HTTP ${httpStatus}` : failure ? failure.message : `closed with ${code}${reason.length ? ` ${reason.toString()}` : ''}`;
+      this.down(new StreamError(`stream unavailable (${detail})`, status));
+    });
+  }
+
+  private down(error: Error): void {
+    this.options.onDown(error);
+    if (this.stopped) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.stopped) this.connect();
+    }, this.options.backoff.next());
+  }
+
+  private dropSocket(): void {
+    clearTimeout(this.silenceTimer);
+    clearTimeout(this.stableTimer);
+    this.silenceTimer = this.stableTimer = undefined;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket && socket.readyState !== WsWebSocket.CLOSED) {
+      socket.removeAllListeners('message');
+      socket.on('error', () => undefined);
+      socket.terminate();
+    }
+  }
+}
