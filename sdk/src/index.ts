@@ -1,5 +1,5 @@
 /**
- * @switchyard/sdk — evaluation engine (dependency-free: no zod at runtime) and, later, the SDK client.
+ * @switchyard/sdk — the evaluation engine (dependency-free: no zod at runtime) and the SDK client.
  * Schemas and validators live in the `@switchyard/sdk/schema` entry point.
  */
 
