@@ -1,6 +1,10 @@
 import { EventEmitter } from 'node:events';
 
-/** Published after a write commits: environment `environmentKey` is now at `version`. */
+/**
+ * Published after a write commits: environment `environmentKey` is now at `version`.
+ * `resourceType: 'token'` is different: token `resourceKey` was revoked (connections using it are
+ * closed at once); its `version` is not a new environment version and is ignored.
+ */
 export type ChangeNotice = {
   environmentId: string;
   environmentKey: string;
@@ -13,6 +17,8 @@ export interface ChangeBus {
   publish(notice: ChangeNotice): Promise<void>;
   /** Returns a function that unsubscribes. */
   subscribe(handler: (notice: ChangeNotice) => void): () => void;
+  /** Buses that can lose notices (a Redis reconnect) call `handler` when the subscriber is back, so the caller can catch up from the database. */
+  onResubscribe?(handler: () => void): () => void;
   close(): Promise<void>;
 }
 

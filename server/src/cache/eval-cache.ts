@@ -1,0 +1,66 @@
+import type { Redis } from 'ioredis';
+import { withTimeout } from './redis-timeout.ts';
+
+export type EvalCacheOptions = {
+  redis: Redis | null;
+  namespace: string;
+  ttlSeconds?: number;
+  /** Entries kept in process (in front of Redis when it is configured). */
+  maxLocalEntries?: number;
+  redisTimeoutMs?: number;
+  onError?: (err: unknown) => void;
+};
+
+/**
+ * Remote-evaluation answers under `<ns>:eval:<env>:<version>:<hash>`. The environment version is
+ * part of the key, so a change can never be answered from the cache: the next request misses.
+ */
+export class EvalCache {
+  private readonly local = new Map<string, string>();
+  private readonly ttlSeconds: number;
+  private readonly maxLocalEntries: number;
+  private readonly redisTimeoutMs: number;
+
+  constructor(private readonly options: EvalCacheOptions) {
+    this.ttlSeconds = options.ttlSeconds ?? 300;
+    this.maxLocalEntries = options.maxLocalEntries ?? 10_000;
+    this.redisTimeoutMs = options.redisTimeoutMs ?? 250;
+  }
+
+  key(environmentKey: string, version: number, hash: string): string {
+    return `${this.options.namespace}:eval:${environmentKey}:${version}:${hash}`;
+  }
+
+  /** `local`: answered from this process; `shared`: from Redis (another replica, or this one earlier). */
+  async get(key: string): Promise<{ json: string; from: 'local' | 'shared' } | null> {
+    const local = this.local.get(key);
+    if (local !== undefined) return { json: local, from: 'local' };
+    const { redis } = this.options;
+    if (!redis) return null;
+    const json = await withTimeout(redis.get(key), this.redisTimeoutMs).catch((err: unknown) => {
+      this.options.onError?.(err);
+      return null;
+    });
+    if (json === null) return null;
+    this.remember(key, json);
+    return { json, from: 'shared' };
+  }
+
+  /** Stores without making the caller wait. */
+  set(key: string, json: string): void {
+    const { redis } = this.options;
+    if (redis) {
+      withTimeout(redis.set(key, json, 'EX', this.ttlSeconds), this.redisTimeoutMs).catch((err: unknown) => this.options.onError?.(err));
+    }
+    this.remember(key, json);
+  }
+
+  /** Entries are immutable (the version is in the key), so a bounded insertion-order map is enough. */
+  private remember(key: string, json: string): void {
+    if (this.local.size >= this.maxLocalEntries) {
+      const oldest = this.local.keys().next();
+      if (!oldest.done) this.local.delete(oldest.value);
+    }
+    this.local.set(key, json);
+  }
+}

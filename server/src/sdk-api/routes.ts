@@ -1,0 +1,101 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { unauthorized } from '../plugins/http-errors.ts';
+import { etagFor } from '../shared/etag.ts';
+import { errorResponses } from '../shared/schemas.ts';
+import { createKeyCache } from './key-cache.ts';
+import { evaluateForClient, requestHash } from './remote-evaluation.ts';
+import { EvaluateBodySchema, EvaluationResultSchema, SnapshotResponseSchema } from './schemas.ts';
+
+const tags = ['sdk'];
+/** How long a known SDK key is trusted without a database read (revocation notices end it sooner). */
+const KEY_CACHE_TTL_MS = 10_000;
+
+/** Remote evaluation is called from browsers on any origin; only this route is open to them. */
+async function allowAnyOrigin(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  reply.header('Access-Control-Allow-Origin', '*');
+  reply.header('Vary', 'Origin');
+}
+
+function environmentOf(request: FastifyRequest): string {
+  const key = request.principal?.environmentKey;
+  if (!key) throw unauthorized('This key belongs to no environment');
+  return key;
+}
+
+/** True when `If-None-Match` names the current ETag (`"7"`, `W/"7"`, a list, or `*`). */
+function notModified(request: FastifyRequest, etag: string): boolean {
+  const header = request.headers['if-none-match'];
+  if (!header) return false;
+  return header.split(',').some((candidate) => {
+    const tag = candidate.trim().replace(/^W\//, '');
+    return tag === etag || tag === '*';
+  });
+}
+
+/** Sends text that is already JSON as is, without a second serialization. */
+function sendJson(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json);
+}
+
+export default async function sdkApiRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const keys = createKeyCache(app, KEY_CACHE_TTL_MS);
+  const requireServerKey = keys.require('server', 'a server SDK key');
+  const requireClientKey = keys.require('client', 'a client key');
+
+  app.get('/snapshot', {
+    onRequest: requireServerKey,
+    schema: {
+      tags,
+      summary: 'Snapshot of the key\'s environment (server SDK key)',
+      description:
+        'Every flag definition (archived flags excluded) and segment, with `ETag: "<version>"`. Send `If-None-Match` with the ETag you have to get 304 when nothing changed. ' +
+        'Served from a cache keyed by version; client keys are refused (403): they must never see rules or segments.',
+      response: { 200: SnapshotResponseSchema, 304: z.null().describe('Not modified: your ETag is current (no body)'), ...errorResponses(401, 403) },
+    },
+  }, async (request, reply) => {
+    const snapshot = await app.snapshots.current(environmentOf(request));
+    if (!snapshot) throw unauthorized('This key\'s environment no longer exists');
+    const etag = etagFor(snapshot.version);
+    reply.header('ETag', etag).header('Cache-Control', 'no-cache');
+    if (notModified(request, etag)) return reply.code(304).send(null);
+    return sendJson(reply, snapshot.json);
+  });
+
+  app.options('/evaluate', { schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .code(204)
+      .header('Access-Control-Allow-Origin', '*')
+      .header('Access-Control-Allow-Methods', 'POST, OPTIONS')
+      .header('Access-Control-Allow-Headers', 'Authorization, Content-Type')
+      .header('Access-Control-Max-Age', '86400')
+      .send(),
+  );
+
+  app.post('/evaluate', {
+    onRequest: [allowAnyOrigin, requireClientKey],
+    schema: {
+      tags,
+      summary: 'Evaluate client-visible flags for a context (client key)',
+      description:
+        'For browsers and mobile apps. Returns `{ value, variationIndex, reason }` for every flag marked client-side available (or only the named ones; ' +
+        'names that are unknown or not client-visible are left out). Never returns rules, targets, segments or salts. CORS is open on this route. ' +
+        'Answers are cached by environment version and a hash of the request, so a change is never answered from a stale cache.',
+      body: EvaluateBodySchema,
+      response: { 200: EvaluationResultSchema, ...errorResponses(400, 401, 403) },
+    },
+  }, async (request, reply) => {
+    const environment = environmentOf(request);
+    const snapshot = await app.snapshots.current(environment);
+    if (!snapshot) throw unauthorized('This key\'s environment no longer exists');
+    const cacheKey = app.evalCache.key(environment, snapshot.version, requestHash(request.body));
+    const cached = await app.evalCache.get(cacheKey);
+    reply.header('X-Switchyard-Cache', cached ? 'hit' : 'miss');
+    if (cached) return sendJson(reply, cached.json);
+    const json = evaluateForClient(snapshot, request.body);
+    app.evalCache.set(cacheKey, json);
+    return sendJson(reply, json);
+  });
+}
