@@ -13,21 +13,9 @@ export type RunningServer = { app: FastifyInstance; url: string; close(): Promis
 /** Lines for the person starting Switchyard (never secrets, except the one-time admin token). */
 export type Print = (line: string) => void;
 
-const SECRET_FIELDS = ['secret', 'sdkKey', 'adminToken', 'password'];
-
-/** pino options: JSON logs at LOG_LEVEL, with credentials censored wherever they appear up to two levels deep. */
+/** pino options: JSON logs at LOG_LEVEL; buildApp censors credentials (plugins/log-redaction.ts). */
 export function loggerOptions(level: Config['LOG_LEVEL']): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
-  return {
-    level,
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
-      ],
-      censor: '[redacted]',
-    },
-  };
+  return { level };
 }
 
 /**
@@ -89,7 +77,7 @@ export async function startServer(config: Config, print: Print = (line) => proce
   }
 }
 
-async function connectRedis(url: string, onError: (error: Error) => void): Promise<Redis> {
+export async function connectRedis(url: string, onError: (error: Error) => void): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000 });
   redis.on('error', onError);
   try {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { forbidden, unauthorized } from './http-errors.ts';
+import { KeyCache } from './key-cache.ts';
 import { hashSecret, type TokenKind } from '../tokens/secrets.ts';
 
 export type Principal = {
@@ -26,6 +27,8 @@ declare module 'fastify' {
 }
 
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** How long a known SDK key is trusted without a database read (revocation notices end it sooner). */
+export const SDK_KEY_CACHE_TTL_MS = 10_000;
 
 export function bearerSecret(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
@@ -35,12 +38,16 @@ export function bearerSecret(request: FastifyRequest): string | null {
 }
 
 export default fp(
-  async function auth(app: FastifyInstance) {
+  async function auth(app: FastifyInstance, opts: { sdkKeyCacheTtlMs?: number }) {
     const lastUsedWrites = new Map<string, number>();
 
     app.decorateRequest('principal', null);
 
-    app.decorate('authenticateSecret', async (secret: string): Promise<Principal | null> => {
+    const lookup = async (secret: string): Promise<Principal | null> => {
+      // Constant-time with respect to the secret: the secret itself is never compared with
+      // anything; its SHA-256 is looked up through the unique index on secretHash. Timing could
+      // reveal at most how much of a stored *hash* a guess's hash matched, and even a whole hash
+      // does not give back its 256-bit secret (preimage resistance).
       const token = await app.prisma.apiToken.findUnique({
         where: { secretHash: hashSecret(secret) },
         include: { environment: { select: { key: true } } },
@@ -60,14 +67,23 @@ export default fp(
         environmentId: token.environmentId,
         environmentKey: token.environment?.key ?? null,
       };
+    };
+
+    const keys = new KeyCache(lookup, opts.sdkKeyCacheTtlMs ?? SDK_KEY_CACHE_TTL_MS);
+    const unsubscribe = app.changeBus.subscribe((notice) => {
+      if (notice.resourceType === 'token') keys.forgetToken(notice.resourceKey);
     });
+    app.addHook('onClose', async () => unsubscribe());
+    app.decorate('authenticateSecret', (secret: string) => keys.principal(secret));
 
     const requireKind = (kind: TokenKind, description: string) =>
-      async function (request: FastifyRequest): Promise<void> {
+      async function (request: FastifyRequest, reply: FastifyReply): Promise<void> {
         const secret = bearerSecret(request);
-        if (!secret) throw unauthorized();
-        const principal = await app.authenticateSecret(secret);
-        if (!principal) throw unauthorized('The token is unknown or has been revoked');
+        const principal = secret ? await app.authenticateSecret(secret) : null;
+        if (!principal) {
+          app.recordAuthFailure(request, reply); // 429 once this client has failed too often
+          throw secret ? unauthorized('The token is unknown or has been revoked') : unauthorized();
+        }
         if (principal.kind !== kind) throw forbidden(`This route needs ${description}; a ${principal.kind} token cannot use it`);
         request.principal = principal;
       };
@@ -76,5 +92,5 @@ export default fp(
     app.decorate('requireServerKey', requireKind('server', 'a server SDK key'));
     app.decorate('requireClientKey', requireKind('client', 'a client key'));
   },
-  { name: 'auth', dependencies: ['prisma'] },
+  { name: 'auth', dependencies: ['prisma', 'writes', 'auth-rate-limit'] },
 );

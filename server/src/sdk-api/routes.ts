@@ -4,13 +4,11 @@ import { z } from 'zod';
 import { unauthorized } from '../plugins/http-errors.ts';
 import { etagFor } from '../shared/etag.ts';
 import { errorResponses } from '../shared/schemas.ts';
-import { createKeyCache } from './key-cache.ts';
 import { evaluateForClient, requestHash } from './remote-evaluation.ts';
 import { EvaluateBodySchema, EvaluationResultSchema, SnapshotResponseSchema } from './schemas.ts';
 
 const tags = ['sdk'];
-/** How long a known SDK key is trusted without a database read (revocation notices end it sooner). */
-const KEY_CACHE_TTL_MS = 10_000;
+export { SDK_KEY_CACHE_TTL_MS as KEY_CACHE_TTL_MS } from '../plugins/auth.ts';
 
 /** Remote evaluation is called from browsers on any origin; only this route is open to them. */
 async function allowAnyOrigin(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -41,12 +39,9 @@ function sendJson(reply: FastifyReply, json: string): FastifyReply {
 
 export default async function sdkApiRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const keys = createKeyCache(app, KEY_CACHE_TTL_MS);
-  const requireServerKey = keys.require('server', 'a server SDK key');
-  const requireClientKey = keys.require('client', 'a client key');
 
   app.get('/snapshot', {
-    onRequest: requireServerKey,
+    onRequest: app.requireServerKey,
     schema: {
       tags,
       summary: 'Snapshot of the key\'s environment (server SDK key)',
@@ -75,7 +70,7 @@ export default async function sdkApiRoutes(fastify: FastifyInstance) {
   );
 
   app.post('/evaluate', {
-    onRequest: [allowAnyOrigin, requireClientKey],
+    onRequest: [allowAnyOrigin, app.requireClientKey],
     schema: {
       tags,
       summary: 'Evaluate client-visible flags for a context (client key)',

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { withRedaction } from '../../../server/src/plugins/log-redaction.ts';
 import { describeUrl, loggerOptions } from '../../../server/src/server.ts';
 
 function capturingApp(level: Parameters<typeof loggerOptions>[0]) {
@@ -11,7 +12,8 @@ function capturingApp(level: Parameters<typeof loggerOptions>[0]) {
       done();
     },
   });
-  const app = Fastify({ logger: { ...loggerOptions(level), stream } });
+  // As buildApp does with the logger server.ts gives it.
+  const app = Fastify({ logger: withRedaction({ ...loggerOptions(level), stream }) });
   return { app, lines };
 }
 

@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { formatPath, HttpError, type ErrorDetail } from './http-errors.ts';
+
+/** Deepest nesting a JSON body may have (a json flag's variation values may nest 64 levels inside it). */
+export const MAX_JSON_DEPTH = 100;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const invalidBody = (code: string, message: string) => new HttpError(400, code, message, [{ path: 'body', message }]);
+
+/**
+ * Replaces Fastify's JSON parser with a stricter one, so that bad bytes become a 400 naming the
+ * field instead of being silently altered or reaching PostgreSQL (which refuses NUL characters and
+ * unpaired surrogates with an error that would surface as a 500):
+ * - the body must be valid UTF-8 (Fastify's parser would replace bad bytes with U+FFFD);
+ * - no string (key or value) may contain U+0000 or an unpaired surrogate such as "\ud800";
+ * - nesting is bounded, and no object may have a `__proto__` key or a `constructor.prototype`
+ *   (the same protection as Fastify's, with the field's path in the answer).
+ */
+export default fp(async function jsonBody(app: FastifyInstance) {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request: FastifyRequest, body: Buffer, done) => {
+    if (body.length === 0) return done(invalidBody('bad_request', 'The body is empty but its content type is application/json'), undefined);
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      return done(invalidBody('invalid_encoding', 'The body is not valid UTF-8'), undefined);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text); // V8's JSON.parse is iterative: deep nesting cannot overflow the stack here
+    } catch (error) {
+      return done(invalidBody('invalid_json', `The body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+    const problem = firstProblem(value);
+    if (problem) return done(new HttpError(400, 'validation_failed', `Invalid request: ${problem.path}: ${problem.message}`, [problem]), undefined);
+    done(null, value);
+  });
+});
+
+/** Walks the parsed value without recursion, so that a deeply nested body cannot exhaust the stack. */
+function firstProblem(root: unknown): ErrorDetail | null {
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: root, path: ['body'] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      const problem = stringProblem(value);
+      if (problem) return { path: formatPath(path), message: problem };
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length - 1 >= MAX_JSON_DEPTH) return { path: formatPath(path), message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => stack.push({ value: item, path: [...path, index] }));
+      continue;
+    }
+    for (const [key, item] of Object.entries(value)) {
+      const keyProblem = key === '__proto__' ? 'the key "__proto__" is not allowed' : stringProblem(key);
+      if (keyProblem) return { path: formatPath([...path, key]), message: keyProblem };
+      if (key === 'constructor' && item !== null && typeof item === 'object' && Object.hasOwn(item, 'prototype')) {
+        return { path: formatPath([...path, key, 'prototype']), message: 'the key "constructor.prototype" is not allowed' };
+      }
+      stack.push({ value: item, path: [...path, key] });
+    }
+  }
+  return null;
+}
+
+function stringProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
+  if (UNPAIRED_SURROGATE.test(text)) return 'must not contain an unpaired UTF-16 surrogate';
+  return undefined;
+}

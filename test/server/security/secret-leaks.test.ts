@@ -1,0 +1,100 @@
+/**
+ * A full scenario against an app logging at `trace` into memory; afterwards no secret and no secret
+ * hash may appear in the log, in any error answer, in the audit log or in any URL requested.
+ */
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSecret, hashSecret } from '../../../server/src/tokens/secrets.ts';
+import { createTestApp, type TestApp } from '../../helpers/app.ts';
+
+const logLines: string[] = [];
+const stream = new Writable({
+  write(chunk, _encoding, done) {
+    logLines.push(String(chunk));
+    done();
+  },
+});
+
+let t: TestApp;
+const secrets: string[] = [];
+const errorAnswers: string[] = [];
+const urls: string[] = [];
+
+async function call(method: string, url: string, token: string | null, body?: unknown) {
+  urls.push(url);
+  const res = await t.request(method, url, { token, ...(body === undefined ? {} : { body }) });
+  if (res.statusCode >= 400) errorAnswers.push(`${res.statusCode} ${JSON.stringify(res.headers)} ${res.body}`);
+  return res;
+}
+
+beforeAll(async () => {
+  t = await createTestApp({ logger: { level: 'trace', stream }, authRateLimit: { maxFailures: 5 } });
+  secrets.push(t.adminToken);
+
+  // Create tokens of every kind, and use them.
+  const created: { id: string; secret: string }[] = [];
+  for (const body of [{ name: 'ops', kind: 'admin' }, { name: 'backend', kind: 'server', environment: 'production' }, { name: 'web', kind: 'client', environment: 'production' }]) {
+    const res = await call('POST', '/api/tokens', t.adminToken, body);
+    expect(res.statusCode).toBe(201);
+    created.push(res.json());
+    secrets.push(res.json().secret);
+  }
+  const [admin2, server, client] = created as [{ id: string; secret: string }, { id: string; secret: string }, { id: string; secret: string }];
+  expect((await call('GET', '/api/flags', admin2.secret)).statusCode).toBe(200);
+  expect((await call('GET', '/sdk/snapshot', server.secret)).statusCode).toBe(200);
+  expect((await call('POST', '/sdk/evaluate', client.secret, { context: { key: 'u' } })).statusCode).toBe(200);
+
+  // Wrong ones: unknown, wrong kind, malformed, past the rate limit.
+  const unknown = generateSecret('admin');
+  secrets.push(unknown);
+  for (let i = 0; i < 8; i++) await call('GET', '/api/environments', unknown);
+  await call('GET', '/api/environments', server.secret);
+  await call('GET', '/sdk/snapshot', client.secret);
+  await call('GET', '/api/environments', `${t.adminToken}x`);
+  secrets.push(`${t.adminToken}x`);
+
+  // Validation failures carrying a secret in body fields.
+  await call('POST', '/api/tokens', t.adminToken, { name: 'leak', kind: t.adminToken });
+  await call('POST', '/api/environments', t.adminToken, { key: 'leaky', name: 'x', secret: admin2.secret });
+  await call('PUT', '/api/flags/nope/environments/production', t.adminToken, { on: true, secret: server.secret });
+
+  // Rotate and revoke, then use the dead secrets.
+  const rotated = await call('POST', `/api/tokens/${server.id}/rotate`, t.adminToken);
+  secrets.push(rotated.json().secret);
+  expect((await call('DELETE', `/api/tokens/${admin2.id}`, t.adminToken)).statusCode).toBe(200);
+  expect([401, 429]).toContain((await call('GET', '/api/flags', admin2.secret)).statusCode); // 429: over the limit by now
+  expect([401, 429]).toContain((await call('GET', '/sdk/snapshot', server.secret)).statusCode); // SDK routes share the limit
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('secrets never leak', () => {
+  it('captured a real trace log of the scenario', () => {
+    const log = logLines.join('');
+    expect(t.app.log.level).toBe('trace');
+    expect(log).toContain('incoming request');
+    expect(log).toContain('/api/tokens');
+  });
+
+  it('no secret and no secret hash in the log, error answers, audit entries or URLs', async () => {
+    const audit = JSON.stringify(await t.db.prisma.auditEvent.findMany(), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    const places = { log: logLines.join(''), errorAnswers: errorAnswers.join('\n'), audit, urls: urls.join('\n') };
+    expect(errorAnswers.length).toBeGreaterThan(10);
+    for (const secret of secrets) {
+      for (const [place, text] of Object.entries(places)) {
+        expect(text.includes(secret), `secret ${secret.slice(0, 12)}… in ${place}`).toBe(false);
+        expect(text.includes(hashSecret(secret)), `hash of ${secret.slice(0, 12)}… in ${place}`).toBe(false);
+        // Not even the random part alone (the 16-character display prefix is meant to be shown).
+        expect(text.includes(secret.slice(16)), `tail of ${secret.slice(0, 12)}… in ${place}`).toBe(false);
+      }
+    }
+  });
+
+  it('censors an Authorization header even when a request logger prints headers', () => {
+    t.app.log.info({ req: { headers: { authorization: `Bearer ${t.adminToken}` } } }, 'headers');
+    t.app.log.info({ token: { secret: t.adminToken } }, 'nested');
+    expect(logLines.join('')).not.toContain(t.adminToken);
+    expect(logLines.join('')).toContain('[redacted]');
+  });
+});
