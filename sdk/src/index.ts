@@ -30,6 +30,7 @@ export type {
 
 // SDK client (stream, polling fallback, bootstrap, on-disk copy). The OpenFeature provider is in `@switchyard/sdk/openfeature`.
 export { createClient, FlagsClient, StreamError } from './client/index.ts';
+export { enableLinearRegexpFallback } from './runtime/linear-regexp.ts';
 export type {
   ClientOptions,
   ClientStatus,

@@ -4,6 +4,7 @@
  */
 import { allFlags as allFlagDetails, evaluate as evaluateFlag, isEnabled as isFlagEnabled } from '../engine/index.ts';
 import type { Snapshot } from '../engine/types.ts';
+import { enableLinearRegexpFallback } from '../runtime/linear-regexp.ts';
 import { Backoff } from './backoff.ts';
 import { ClientEmitter } from './emitter.ts';
 import { isSnapshot, type ServerMessage } from './messages.ts';
@@ -351,5 +352,6 @@ export class FlagsClient {
 
 /** Creates a client and starts fetching the rules. Throws only for invalid options (a bad `url`, a missing `sdkKey`). */
 export function createClient(options: ClientOptions): FlagsClient {
+  enableLinearRegexpFallback();
   return new FlagsClient(options);
 }

@@ -11,10 +11,13 @@
  *  4. a group that is repeated (followed by `*`, `+`, `{n,}` or `{n,m}` with m > 1) contains a
  *     quantifier (`*`, `+`, `?`, `{...}`) anywhere inside it, e.g. `(a+)+`, `(a*)*`, `(?:a?b)+`,
  *     `((ab)+c)*`;
- *  5. a group that is repeated contains an alternation `|`, e.g. `(a|a)*`, `(com|org)+`.
+ *  5. a group that is repeated contains an alternation `|`, e.g. `(a|a)*`, `(com|org)+`;
+ *  6. it contains a lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`).
  *
  * This refuses some harmless patterns; it does not prove every accepted pattern linear (e.g.
- * `.*.*.*=x` is polynomial), which the length limit keeps bounded.
+ * `.*.*.*=x` is polynomial). That is what rule 3 and 6 are for: every accepted pattern can run on
+ * V8's non-backtracking engine, which the server and the Node SDK switch on as a fallback for
+ * matches that backtrack excessively (see `runtime/linear-regexp.ts`).
  */
 
 export const MAX_REGEX_LENGTH = 500;
@@ -72,6 +75,9 @@ export function unsafeRegexReason(pattern: string): string | undefined {
       i++;
       // Skip group syntax such as `?:`, `?=`, `?!`, `?<=`, `?<!`, `?<name>` so its `?` is not a quantifier.
       if (pattern[i] === '?') {
+        if (pattern[i + 1] === '=' || pattern[i + 1] === '!' || (pattern[i + 1] === '<' && (pattern[i + 2] === '=' || pattern[i + 2] === '!'))) {
+          return 'lookarounds such as (?=...) are not allowed';
+        }
         i++;
         if (pattern[i] === '<' && pattern[i + 1] !== '=' && pattern[i + 1] !== '!') {
           while (i < n && pattern[i] !== '>') i++;

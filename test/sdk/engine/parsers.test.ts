@@ -68,7 +68,7 @@ describe('parseIsoDate / toInstant', () => {
 });
 
 describe('matches: safe regular expressions', () => {
-  it.each(['^[a-z]+$', '@example\\.com$', '^(foo|bar)$', '(ab)?c+', '^\\d{3}-\\d{4}$', '(?:abc){2}', '[(+*|)]+', '\\(a+\\)+', '(?<year>\\d{4})-(?<m>\\d\\d)', '(?=a)\\w+', 'a+?b*?'])(
+  it.each(['^[a-z]+$', '@example\\.com$', '^(foo|bar)$', '(ab)?c+', '^\\d{3}-\\d{4}$', '(?:abc){2}', '[(+*|)]+', '\\(a+\\)+', '(?<year>\\d{4})-(?<m>\\d\\d)', 'a+?b*?', '.*.*.*=x'])(
     'accepts %j',
     (pattern) => {
       expect(compileSafeRegex(pattern).ok).toBe(true);
@@ -86,6 +86,10 @@ describe('matches: safe regular expressions', () => {
     ['(x|y){1,5}', /alternation/],
     ['(a)\\1', /backreferences/],
     ['(?<n>a)\\k<n>', /backreferences/],
+    ['(?=a)\\w+', /lookarounds/],
+    ['\\w+(?!x)', /lookarounds/],
+    ['(?<=a)b', /lookarounds/],
+    ['(?<!a)b', /lookarounds/],
     ['(', /does not compile/],
     ['[a-', /does not compile/],
     ['a'.repeat(MAX_REGEX_LENGTH + 1), /longer than/],

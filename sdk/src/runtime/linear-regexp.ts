@@ -1,0 +1,17 @@
+import v8 from 'node:v8';
+
+let enabled = false;
+
+/**
+ * Makes V8 finish any regular expression in linear time: once a match has backtracked past V8's
+ * threshold (50,000 backtracks by default) it is re-run on V8's non-backtracking engine, which
+ * supports every pattern the `matches` operator accepts (no backreferences, no lookarounds).
+ * Polynomial patterns such as `.*.*.*=x` then take milliseconds instead of minutes on long input.
+ * Node has no API for this; the V8 flag is read when a regular expression runs, so setting it at
+ * start-up (before any evaluation) is enough. The server and the Node SDK client call this once.
+ */
+export function enableLinearRegexpFallback(): void {
+  if (enabled) return;
+  v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+  enabled = true;
+}
