@@ -25,6 +25,8 @@ export const LIMITS = Object.freeze({
   maxTargetsValues: 10000,
   /** Variations per flag (and weighted variations per rollout). */
   maxVariations: 100,
+  /** Size of one variation's value, as JSON (UTF-16 code units). */
+  maxVariationValueLength: 10000,
   /** Prerequisites per flag. */
   maxPrerequisites: 50,
   /** Length of a `matches` pattern. */

@@ -28,6 +28,10 @@ export function variationProblems(kind: FlagKind, variations: readonly unknown[]
       return;
     }
     const id = canonical(value);
+    if (id.length > LIMITS.maxVariationValueLength) {
+      problems.push({ path: ['variations', index], message: `must be at most ${LIMITS.maxVariationValueLength} characters as JSON` });
+      return;
+    }
     const first = seen.get(id);
     if (first !== undefined) problems.push({ path: ['variations', index], message: `duplicates variations[${first}]` });
     else seen.set(id, index);

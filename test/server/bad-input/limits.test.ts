@@ -66,6 +66,12 @@ describe('limits', () => {
     await expectRefusedAt('POST', '/api/flags', { key: 'too-many', name: 'Too many', kind: 'string', variations: variations(LIMITS.maxVariations + 1) }, 'body.variations');
   });
 
+  it(`takes variation values up to ${LIMITS.maxVariationValueLength} characters as JSON and refuses longer ones`, async () => {
+    const atLimit = 'x'.repeat(LIMITS.maxVariationValueLength - 2); // JSON adds the two quotes
+    expect((await t.request('POST', '/api/flags', { body: { key: 'big', name: 'Big', kind: 'string', variations: [atLimit, 'small'] } })).statusCode).toBe(201);
+    await expectRefusedAt('POST', '/api/flags', { key: 'too-big', name: 'Too big', kind: 'string', variations: ['small', `${atLimit}x`] }, 'body.variations[1]');
+  });
+
   it(`takes ${LIMITS.maxSegmentRules} rules per segment and refuses one more`, async () => {
     const rules = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `s${i}`, clauses: [{ attribute: 'a', op: 'in', values: ['x'] }] }));
     await expectRefusedAt('POST', '/api/environments/production/segments', { key: 'seg', name: 'Seg', rules: rules(LIMITS.maxSegmentRules + 1) }, 'body.rules');
