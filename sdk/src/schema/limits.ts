@@ -6,7 +6,7 @@ import { MAX_REGEX_LENGTH } from '../engine/regex.ts';
 
 export const LIMITS = Object.freeze({
   /** Flag, segment, prerequisite and environment keys. */
-  maxKeyLength: 256,
+  maxKeyLength: 100,
   /** Context keys (in targets, segment included/excluded lists and contexts). */
   maxContextKeyLength: 1024,
   /** Rules per flag. */

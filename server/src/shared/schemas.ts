@@ -1,11 +1,7 @@
 import { z } from 'zod';
 
-/** Keys appear in URLs: short, URL-safe, and stable once created. */
-export const KeySchema = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and contain only letters, digits, ".", "_" and "-"');
+/** Keys appear in URLs: short, URL-safe, and stable once created (the engine's own definition). */
+export { KeySchema } from '@switchyard/sdk/schema';
 
 export const NameSchema = z.string().trim().min(1).max(200);
 export const DescriptionSchema = z.string().max(10_000);
