@@ -12,7 +12,7 @@ import { createClient, type FlagsClient } from '../../sdk/src/client/index.ts';
 import type { ClientOptions } from '../../sdk/src/client/types.ts';
 import { SwitchyardProvider } from '../../sdk/src/openfeature/index.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { TcpProxy } from '../sdk/client/tcp-proxy.ts';
+import { TcpProxy } from '../helpers/tcp-proxy.ts';
 
 const user = { key: 'user-42', email: 'ana@ourcompany.com' };
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
