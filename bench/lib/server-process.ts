@@ -40,10 +40,10 @@ export async function benchDatabase(): Promise<{ url: string; drop(): Promise<vo
 
 export type ServerProcess = { url: string; port: number; child: ChildProcess; rssMb(): number | null; stop(): Promise<void> };
 
-/** Starts `server/src/main.ts` in a child process of its own and waits until /readyz answers. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/** Starts `server/src/main.ts` in a child process of its own and waits until /readyz answers; `nodeArgs` go to node (e.g. `--cpu-prof`). */
+export async function startServerProcess(env: Record<string, string>, options: { nodeArgs?: string[] } = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'server/src/main.ts'], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

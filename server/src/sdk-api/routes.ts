@@ -32,6 +32,11 @@ function notModified(request: FastifyRequest, etag: string): boolean {
   });
 }
 
+/** 304 without a payload: `send(null)` would declare `content-length: 4` (for "null") on an answer that has no body. */
+function sendNotModified(reply: FastifyReply): FastifyReply {
+  return reply.code(304).send();
+}
+
 /** Sends text that is already JSON as is, without a second serialization. */
 function sendJson(reply: FastifyReply, json: string): FastifyReply {
   return reply.type('application/json; charset=utf-8').send(json);
@@ -55,7 +60,7 @@ export default async function sdkApiRoutes(fastify: FastifyInstance) {
     if (!snapshot) throw unauthorized('This key\'s environment no longer exists');
     const etag = etagFor(snapshot.version);
     reply.header('ETag', etag).header('Cache-Control', 'no-cache');
-    if (notModified(request, etag)) return reply.code(304).send(null);
+    if (notModified(request, etag)) return sendNotModified(reply);
     return sendJson(reply, snapshot.json);
   });
 
