@@ -20,6 +20,8 @@ export interface PreparedCase<N> {
   evalAsync?: (ctx: N) => Promise<boolean>;
   /** One-line description of the API call being timed. */
   api: string;
+  /** Optional untimed consistency check over all native contexts (throw to fail). */
+  verify?(contexts: N[]): void;
   close?(): void | Promise<void>;
 }
 
@@ -41,11 +43,33 @@ export interface ChildResult {
   /** ns per evaluation, one per timed run. */
   runs: number[];
   shareTrueRandom: number;
+  /** Cores used by other processes on the machine during the timed runs (Linux; null elsewhere). */
+  otherCpuCores: number | null;
   /** '1'/'0' per context (first pass), for run.ts's sanity check. */
   values: string;
 }
 
 const WARMUP_PASSES = 3;
+
+/** Whole-machine CPU time (ms, summed over cores) from /proc/stat; undefined off Linux. */
+export function machineCpu(): { busyMs: number; idleMs: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+    const tick = 10; // USER_HZ = 100 on Linux
+    return { busyMs: (user + nice + system + irq + softirq + steal) * tick, idleMs: (idle + iowait) * tick };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Average number of cores used by OTHER processes between two snapshots (own CPU subtracted). */
+export function otherCores(
+  m0: ReturnType<typeof machineCpu>, m1: ReturnType<typeof machineCpu>, ownCpuMs: number, wallMs: number,
+): number | undefined {
+  if (!m0 || !m1 || wallMs <= 0) return undefined;
+  return Math.max(0, (m1.busyMs - m0.busyMs - ownCpuMs) / wallMs);
+}
 
 export async function runChild(sys: SystemDef): Promise<void> {
   const { values: a } = parseArgs({
@@ -71,6 +95,7 @@ export async function runChild(sys: SystemDef): Promise<void> {
   const prepared = await sys.setup(caseName);
   const native = contexts.map((c) => prepared.toNative(c));
   const n = native.length;
+  prepared.verify?.(native);
 
   // The pass function counts trues, which also keeps the result alive (no dead-code elimination).
   let pass: () => Promise<number> | number;
@@ -115,6 +140,9 @@ export async function runChild(sys: SystemDef): Promise<void> {
   const passesPerRun = Math.max(1, Math.ceil(minRunNs / (elapsed / calPasses)));
 
   const runs: number[] = [];
+  const m0 = machineCpu();
+  const cpu0 = process.cpuUsage();
+  const w0 = performance.now();
   for (let r = 0; r < Number(a.runs); r++) {
     let t = 0;
     const t0 = process.hrtime.bigint();
@@ -123,6 +151,8 @@ export async function runChild(sys: SystemDef): Promise<void> {
     if (t !== trues * passesPerRun) throw new Error(`non-deterministic results: ${t} trues vs ${trues * passesPerRun} expected`);
     runs.push(ns / (passesPerRun * n));
   }
+  const cpu1 = process.cpuUsage(cpu0);
+  const otherCpuCores = otherCores(m0, machineCpu(), (cpu1.user + cpu1.system) / 1000, performance.now() - w0);
   await prepared.close?.();
 
   const result: ChildResult = {
@@ -135,6 +165,7 @@ export async function runChild(sys: SystemDef): Promise<void> {
     evalsPerRun: passesPerRun * n,
     runs,
     shareTrueRandom: trues / n,
+    otherCpuCores: otherCpuCores ?? null,
     values,
   };
   writeFileSync(a.result, JSON.stringify(result));

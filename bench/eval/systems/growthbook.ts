@@ -2,15 +2,16 @@
  * GrowthBook JS SDK 1.x in its server-side multi-user mode: ONE GrowthBookClient
  * (initSync with an inline payload — no apiHost/clientKey, so nothing is fetched)
  * shared by all requests, the per-request user passed as a UserContext:
- * `client.isOn(key, { attributes })`. This is what GrowthBook recommends for
- * Node servers since 1.3 (instead of `new GrowthBook()` + setAttributes per
- * request), and it is also the faster of the two patterns.
+ * `client.isOn(key, { attributes })`. This is the pattern GrowthBook's Node
+ * docs describe for servers (one shared client, a user context per request)
+ * instead of a `new GrowthBook()` per request; it also avoids re-running
+ * setAttributes() on a shared instance, which is not safe under concurrency.
  *
  * Flag: force-true rule for the target ids, force-true rule for emails matching
  * `@example\.com$` ($regex is what GrowthBook's "ends with" UI operator stores),
  * then a rollout rule (force true, coverage 0.25, hashed on `id`); default false.
  */
-import { GrowthBookClient, type UserContext } from '@growthbook/growthbook';
+import { GrowthBookClient, type FeatureDefinition, type UserContext } from '@growthbook/growthbook';
 import { runChild, type SystemDef } from '../child.ts';
 import { EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS, type BenchContext } from '../spec.ts';
 
@@ -20,7 +21,7 @@ const system: SystemDef = {
   name: 'growthbook',
   async setup(caseName) {
     const key = FLAG_KEYS[caseName];
-    const feature =
+    const feature: FeatureDefinition<boolean> =
       caseName === 'simple'
         ? { defaultValue: true }
         : {

@@ -39,13 +39,19 @@ async function sdk() {
 const system: SystemDef = {
   name: 'switchyard',
   async setup(caseName) {
-    const { prepareSnapshot, isEnabled } = await sdk();
+    const { prepareSnapshot, isEnabled, evaluate } = await sdk();
     const key = FLAG_KEYS[caseName];
     const prepared = prepareSnapshot(snapshot({ [key]: flagDefinition(key, caseName) }));
     return {
       api: 'isEnabled(prepared, key, ctx) [= evaluate(prepared, key, ctx, false).value], sync',
       toNative: (c: BenchContext) => ({ key: c.key, email: c.email, country: c.country }),
       evalSync: (ctx) => isEnabled(prepared, key, ctx),
+      verify(ctxs) {
+        for (const ctx of ctxs) {
+          const d = evaluate(prepared, key, ctx, false);
+          if (d.value !== isEnabled(prepared, key, ctx)) throw new Error(`isEnabled != evaluate().value for ${ctx.key}: ${JSON.stringify(d)}`);
+        }
+      },
     };
   },
 
