@@ -1,6 +1,17 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const sdkSource = (entry: string) => fileURLToPath(new URL(`./sdk/src/${entry}`, import.meta.url));
+
 export default defineConfig({
+  // Tests run the SDK from its TypeScript source (the package's `switchyard-source` condition), so
+  // one copy of the engine serves the tests and the server code they load.
+  resolve: {
+    alias: [
+      { find: /^@switchyard\/sdk$/, replacement: sdkSource('index.ts') },
+      { find: /^@switchyard\/sdk\/(schema|openfeature)$/, replacement: sdkSource('$1/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
