@@ -16,7 +16,7 @@ try {
 let server: RunningServer | null = null;
 let stopRequestedAt: number | null = null;
 /**
- * `npm start` and tsx relay signals to their child, and Ctrl-C reaches the whole process group, so
+ * `npm start` relays signals to its child, and Ctrl-C reaches the whole process group, so
  * one request to stop can arrive here several times within milliseconds: only a later one forces.
  */
 const REPEAT_SIGNAL_GRACE_MS = 1000;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Prisma } from '../db/prisma.ts';
 import type { ChangeBus, ChangeNotice } from '../streaming/change-bus.ts';
+import { attachPatches } from '../streaming/snapshot.ts';
 import type { Principal } from './auth.ts';
 
 export type Transaction = Prisma.TransactionClient;
@@ -73,12 +74,17 @@ export default fp(
               return env.version;
             },
           };
-          return work(context);
+          const result = await work(context);
+          // Built here, after the work, from the rows about to commit: other replicas need no database read to fan it out.
+          if (notices.length > 0) await attachPatches(tx, notices);
+          return result;
         },
         { maxWait: 5_000, timeout: 15_000 },
       );
+      // Not awaited: this process's handlers have the notices when publish returns, and the answer to
+      // the write need not wait for Redis to acknowledge (the stream fan-out runs after it is sent).
       for (const notice of notices) {
-        await app.changeBus.publish(notice).catch((err: unknown) => app.log.warn({ err }, 'could not publish a change notice'));
+        app.changeBus.publish(notice).catch((err: unknown) => app.log.warn({ err }, 'could not publish a change notice'));
       }
       return result;
     });

@@ -13,12 +13,16 @@ export type StreamSource = {
 };
 
 const MAX_CATCH_UP_ROUNDS = 5;
+/** Carried patches kept while a database read is in flight; more means notices far ahead of what was served. */
+const MAX_CARRIED = 16;
 
 /**
  * The stream connections of one environment on this replica. When the environment advances, the
  * channel builds one message for the versions (served, latest] (a patch, or a snapshot when a
- * patch cannot say it), serializes it once and offers it to every connection. Invariant: every
- * connection that is not busy catching up is at a version >= `served`.
+ * patch cannot say it), serializes it once and offers it to every connection. A patch carried by a
+ * change notice is used as is when it continues what was served; otherwise (a notice lost, out of
+ * order, or without a patch) the message is read from the database. Invariant: every connection that
+ * is not busy catching up is at a version >= `served`.
  */
 export class Channel {
   readonly connections = new Set<Connection>();
@@ -27,6 +31,7 @@ export class Channel {
   private last: Outgoing | null = null;
   private syncing = false;
   private dirty = false;
+  private carried: Patch[] = [];
 
   constructor(
     readonly environmentKey: string,
@@ -46,6 +51,13 @@ export class Channel {
 
   remove(connection: Connection): void {
     this.connections.delete(connection);
+  }
+
+  /** A patch that came with a change notice; sent without reading the database when it applies. */
+  receive(patch: Patch): void {
+    if (this.served === null || patch.version <= this.served || patch.fromVersion >= patch.version) return;
+    this.carried.push(patch);
+    if (this.carried.length > MAX_CARRIED) this.carried.shift();
   }
 
   syncIfBehind(): void {
@@ -77,13 +89,24 @@ export class Channel {
     const served = this.served;
     const latest = this.source.latestVersion(this.environmentKey);
     if (served === null || latest === undefined || latest <= served) return;
-    const message = await this.messageFrom(served);
+    const carried = this.takeCarried(served);
+    const message = carried ? patchMessage(carried) : await this.messageFrom(served);
     if (message === 'gone') return this.onGone(this);
     if (!message || message.to <= served) return;
     this.last = message;
     this.served = message.to;
     this.source.observe(this.environmentKey, message.to);
     for (const connection of this.connections) connection.offer(message);
+    if (carried && this.served < latest) this.dirty = true; // a later version is known: continue (carried or from the database)
+  }
+
+  /** The carried patch reaching furthest among those that apply at `served` (a <= served < b); drops the outdated. */
+  private takeCarried(served: number): Patch | undefined {
+    if (this.carried.length === 0) return undefined;
+    this.carried = this.carried.filter((p) => p.version > served);
+    let best: Patch | undefined;
+    for (const patch of this.carried) if (patch.fromVersion <= served && (!best || patch.version > best.version)) best = patch;
+    return best;
   }
 
   /** Brings one connection that fell behind the channel up to it. Runs in the connection's queue. */

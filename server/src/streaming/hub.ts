@@ -39,6 +39,7 @@ export class StreamHub {
   private readonly connections = new Set<Connection>();
   private readonly byToken = new Map<string, Set<Connection>>();
   private heartbeat: NodeJS.Timeout | null = null;
+  private readonly toSync = new Set<Channel>();
 
   constructor(private readonly deps: HubDependencies) {}
 
@@ -115,7 +116,25 @@ export class StreamHub {
 
   onNotice(notice: ChangeNotice): void {
     if (notice.resourceType === 'token') return this.disconnectToken(notice.resourceKey);
-    this.channels.get(notice.environmentKey)?.syncIfBehind();
+    const channel = this.channels.get(notice.environmentKey);
+    if (!channel) return;
+    if (notice.patch && notice.patch.version === notice.version) channel.receive(notice.patch);
+    this.syncSoon(channel);
+  }
+
+  /**
+   * Syncs on the next turn of the event loop: the notice of a local write is delivered before the
+   * write's HTTP answer is sent, which should not wait for the fan-out; notices of one turn share it.
+   */
+  private syncSoon(channel: Channel): void {
+    if (this.toSync.size === 0) {
+      setImmediate(() => {
+        const channels = [...this.toSync];
+        this.toSync.clear();
+        for (const c of channels) c.syncIfBehind();
+      });
+    }
+    this.toSync.add(channel);
   }
 
   /** Syncs every channel behind the latest known version (after a version check or a bus reconnect). */

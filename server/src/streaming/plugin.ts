@@ -95,7 +95,8 @@ export default fp(
     hub.start();
 
     await app.register(websocket, {
-      options: { maxPayload: settings.maxMessageBytes },
+      // No compression: ws's default, made explicit, since each deflating connection would keep zlib contexts of its own.
+      options: { maxPayload: settings.maxMessageBytes, perMessageDeflate: false },
       // Clients are told the server is going away (1001) so they reconnect elsewhere and resume.
       preClose: async function () {
         await hub.shutdown();

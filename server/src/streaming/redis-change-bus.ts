@@ -5,6 +5,9 @@ import type { ChangeBus, ChangeNotice } from './change-bus.ts';
 
 type Envelope = { origin: string; notice: ChangeNotice };
 
+/** A notice whose patch would make the message larger than this goes without it (receivers then read the database). */
+export const MAX_NOTICE_BYTES = 256 * 1024;
+
 /**
  * Fan-out of change notices across replicas over Redis pub/sub on `<ns>:changes`.
  *
@@ -15,8 +18,9 @@ type Envelope = { origin: string; notice: ChangeNotice };
  * the source of truth, and a replica catches up from the database when its subscriber reconnects
  * and on a periodic version check.
  *
- * Notices are delivered to this process's own handlers at once; the copy that comes back from Redis
- * is recognised by its origin and skipped.
+ * Notices are delivered to this process's own handlers at once (after the message has been handed
+ * to Redis, so the other replicas do not wait for this one's fan-out); the copy that comes back from
+ * Redis is recognised by its origin and skipped.
  */
 export class RedisChangeBus implements ChangeBus {
   private readonly origin = randomUUID();
@@ -55,9 +59,14 @@ export class RedisChangeBus implements ChangeBus {
   }
 
   async publish(notice: ChangeNotice): Promise<void> {
+    let message = JSON.stringify({ origin: this.origin, notice } satisfies Envelope);
+    if (notice.patch && Buffer.byteLength(message) > MAX_NOTICE_BYTES) {
+      const { patch: _tooLarge, ...withoutPatch } = notice;
+      message = JSON.stringify({ origin: this.origin, notice: withoutPatch } satisfies Envelope);
+    }
+    const sent = this.publisher.publish(this.channel, message);
     this.deliver(notice);
-    const envelope: Envelope = { origin: this.origin, notice };
-    await this.publisher.publish(this.channel, JSON.stringify(envelope));
+    await sent;
   }
 
   subscribe(handler: (notice: ChangeNotice) => void): () => void {
