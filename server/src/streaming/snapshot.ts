@@ -1,6 +1,7 @@
 import type { FlagDefinition, SegmentDefinition, Snapshot } from '@switchyard/sdk/schema';
 import type { PrismaClient } from '../db/prisma.ts';
 import type { Transaction } from '../plugins/writes.ts';
+import type { FlagConfigRow as StoredFlagConfigRow } from '../flags/config-repository.ts';
 import type { ChangeNotice } from './change-bus.ts';
 
 /** What changed in versions (fromVersion, version]: current definitions, null when gone. */
@@ -22,15 +23,7 @@ type FlagRow = {
   version: number;
   clientSideAvailable: boolean;
 };
-type FlagConfigRow = {
-  on: boolean;
-  offVariation: number;
-  fallthrough: unknown;
-  targets: unknown;
-  rules: unknown;
-  prerequisites: unknown;
-  version: number;
-};
+type FlagConfigRow = Omit<StoredFlagConfigRow, 'id' | 'updatedAt'>;
 type SegmentRow = { key: string; included: string[]; excluded: string[]; rules: unknown; version: number };
 
 const flagSelect = { key: true, kind: true, variations: true, salt: true, version: true, clientSideAvailable: true } as const;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { portAnswers } from '../../helpers/services.ts';
 import { freePort } from './ports.ts';
 import { until } from './wait.ts';
+import { killAndWait } from './processes.ts';
 
 /**
  * A `redis-server` child process of the test's own on a spare port, with no persistence (a restart
@@ -38,11 +39,8 @@ export class PrivateRedis {
 
   /** Kills the server (SIGKILL: a crash, nothing flushed) and waits until it is gone. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    if (!this.child) return;
+    await killAndWait(this.child);
     this.child = null;
   }
 }

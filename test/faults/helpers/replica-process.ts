@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.ts';
 import { until } from './wait.ts';
+import { killAndWait } from './processes.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -61,11 +62,8 @@ export class ReplicaProcess {
 
   /** Kills the process without warning (no graceful shutdown, no close frames) and waits until it is gone. */
   async kill(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    if (!this.child) return;
+    await killAndWait(this.child);
     this.child = null;
   }
 }
