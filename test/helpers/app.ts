@@ -18,7 +18,7 @@ export type TestApp = {
 
 /** A Switchyard app on a fresh database of its own, seeded as on first start, with an admin token. */
 export async function createTestApp(options: Partial<AppOptions> = {}): Promise<TestApp> {
-  const db = await createTestDatabase(inject('databaseUrl'), inject('templateDatabase'));
+  const db = await createTestDatabase(inject('databaseUrl'), inject('templateDatabase'), inject('testRunId'));
   const adminToken = generateSecret('admin');
   await seedOnFirstStart(db.prisma, { adminToken });
   const app = await buildApp({ prisma: db.prisma, ...options });

@@ -48,8 +48,8 @@ export async function prepareTemplateDatabase(baseUrl: string): Promise<string> 
 export type TestDatabase = { url: string; name: string; prisma: PrismaClient; drop(): Promise<void> };
 
 /** A fresh database of its own for one test file, copied from the migrated template. */
-export async function createTestDatabase(baseUrl: string, template: string): Promise<TestDatabase> {
-  const name = `sy_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+export async function createTestDatabase(baseUrl: string, template: string, runId = 'adhoc'): Promise<TestDatabase> {
+  const name = `sy_test_${runId}_${process.pid}_${randomBytes(4).toString('hex')}`;
   await adminQuery(baseUrl, `CREATE DATABASE "${name}" TEMPLATE "${template}"`);
   const url = withDatabase(baseUrl, name);
   const prisma = createPrisma(url, 5);
@@ -69,4 +69,19 @@ export async function createEmptyDatabase(baseUrl: string): Promise<{ url: strin
   const name = `sy_empty_${process.pid}_${randomBytes(4).toString('hex')}`;
   await adminQuery(baseUrl, `CREATE DATABASE "${name}"`);
   return { url: withDatabase(baseUrl, name), drop: () => adminQuery(baseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/**
+ * Drops the databases a test run created and did not drop itself (a file that failed before its
+ * afterAll, a worker that was killed), so repeated runs leave nothing behind.
+ */
+export async function dropRunDatabases(baseUrl: string, runId: string): Promise<void> {
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`sy_test_${runId}_%`]);
+    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }

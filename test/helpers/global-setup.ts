@@ -1,12 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, portAnswers } from './services.ts';
-import { prepareTemplateDatabase } from './database.ts';
+import { randomBytes } from 'node:crypto';
+import { dropRunDatabases, prepareTemplateDatabase } from './database.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     templateDatabase: string;
+    /** Names this run's databases, so its teardown can drop any a test file left behind. */
+    testRunId: string;
     redisUrl: string;
   }
 }
@@ -59,8 +62,11 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', databaseUrl);
   project.provide('redisUrl', redisUrl);
   project.provide('templateDatabase', await prepareTemplateDatabase(databaseUrl));
+  const runId = randomBytes(3).toString('hex');
+  project.provide('testRunId', runId);
 
   return async () => {
+    await dropRunDatabases(databaseUrl, runId);
     for (const stop of stops) await stop();
   };
 }

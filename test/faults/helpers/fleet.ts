@@ -14,7 +14,7 @@ import { silentLogger } from './wait.ts';
 
 /** A database of the test's own on the suite's PostgreSQL, seeded as on first start, with an admin token. */
 export async function seededDatabase(): Promise<{ db: TestDatabase; adminToken: string }> {
-  const db = await createTestDatabase(inject('databaseUrl'), inject('templateDatabase'));
+  const db = await createTestDatabase(inject('databaseUrl'), inject('templateDatabase'), inject('testRunId'));
   const adminToken = generateSecret('admin');
   await seedOnFirstStart(db.prisma, { adminToken });
   return { db, adminToken };
