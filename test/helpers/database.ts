@@ -9,11 +9,12 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
+/** Runs one statement on its own connection and returns its rows. */
+export async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query<T>(sql, params)).rows;
   } finally {
     await client.end();
   }
@@ -50,7 +51,7 @@ export type TestDatabase = { url: string; name: string; prisma: PrismaClient; dr
 /** A fresh database of its own for one test file, copied from the migrated template. */
 export async function createTestDatabase(baseUrl: string, template: string, runId = 'adhoc'): Promise<TestDatabase> {
   const name = `sy_test_${runId}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await adminQuery(baseUrl, `CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  await query(baseUrl, `CREATE DATABASE "${name}" TEMPLATE "${template}"`);
   const url = withDatabase(baseUrl, name);
   const prisma = createPrisma(url, 5);
   return {
@@ -59,7 +60,7 @@ export async function createTestDatabase(baseUrl: string, template: string, runI
     prisma,
     async drop() {
       await prisma.$disconnect();
-      await adminQuery(baseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await query(baseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     },
   };
 }
@@ -67,8 +68,13 @@ export async function createTestDatabase(baseUrl: string, template: string, runI
 /** An empty database (no migrations), for the migration tests themselves. */
 export async function createEmptyDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `sy_empty_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await adminQuery(baseUrl, `CREATE DATABASE "${name}"`);
-  return { url: withDatabase(baseUrl, name), drop: () => adminQuery(baseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  await query(baseUrl, `CREATE DATABASE "${name}"`);
+  return {
+    url: withDatabase(baseUrl, name),
+    drop: async () => {
+      await query(baseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
 }
 
 /**

@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../../../server/src/db/migrate.ts';
-import { createEmptyDatabase } from '../../helpers/database.ts';
+import { createEmptyDatabase, query } from '../../helpers/database.ts';
 import { parsePrismaSchema } from './prisma-schema.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -17,16 +16,6 @@ async function emptyDatabase(): Promise<string> {
   const db = await createEmptyDatabase(inject('databaseUrl'));
   cleanups.push(db.drop);
   return db.url;
-}
-
-async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 const tablesOf = async (url: string) =>

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../../../server/src/db/migrate.ts';
 import { createPrisma, type PrismaClient } from '../../../server/src/db/prisma.ts';
-import { createEmptyDatabase } from '../../helpers/database.ts';
+import { createEmptyDatabase, query } from '../../helpers/database.ts';
 import { parsePrismaSchema, type PrismaSchema, type SchemaField } from './prisma-schema.ts';
 
 // The migration SQL is written by hand (Prisma's schema engine cannot run offline), so these tests
@@ -25,15 +25,7 @@ afterAll(async () => {
   await drop?.();
 });
 
-async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const queryMigrated = <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => query<T>(url, sql, params);
 
 /** The information_schema description a Prisma field must have under Prisma's PostgreSQL mapping. */
 function expectedColumn(field: SchemaField, model: string): { data_type: string; udt_name: string; is_nullable?: string } {
@@ -54,7 +46,7 @@ function expectedColumn(field: SchemaField, model: string): { data_type: string;
 
 describe('schema.prisma and the migrations agree', () => {
   it('on the columns of every table: names, types and nullability', async () => {
-    const columns = await query<{ table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: string }>(
+    const columns = await queryMigrated<{ table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: string }>(
       `SELECT table_name, column_name, data_type, udt_name, is_nullable FROM information_schema.columns
        WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`,
     );
@@ -69,7 +61,7 @@ describe('schema.prisma and the migrations agree', () => {
   });
 
   it('on the values of every enum', async () => {
-    const rows = await query<{ typname: string; labels: string[] }>(
+    const rows = await queryMigrated<{ typname: string; labels: string[] }>(
       `SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)::text[] AS labels
        FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname`,
     );
@@ -77,7 +69,7 @@ describe('schema.prisma and the migrations agree', () => {
   });
 
   it('on the unique constraints and indexes', async () => {
-    const rows = await query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`);
+    const rows = await queryMigrated<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`);
     const expected = schema.models.flatMap((m) => [`${m.name}_pkey`, ...m.indexes]);
     expect(rows.map((r) => r.indexname).sort()).toEqual(expected.sort());
   });
