@@ -8,19 +8,17 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
 
-# Manifests first, so that the dependency layer is rebuilt only when they change. The root
-# postinstall generates the Prisma client from prisma/schema.prisma; `prisma generate` never runs
-# the native schema engine, and PRISMA_SCHEMA_ENGINE_BINARY stops Prisma's CLI downloading it.
-COPY package.json package-lock.json prisma.config.ts ./
-COPY sdk/package.json sdk/
-COPY server/package.json server/
+# The root postinstall generates the Prisma client from prisma/schema.prisma (`prisma generate`
+# never runs the native schema engine, and PRISMA_SCHEMA_ENGINE_BINARY stops Prisma's CLI
+# downloading it), then compiles the SDK and the server to JavaScript: it needs their sources, so
+# they are copied before the install.
+COPY package.json package-lock.json prisma.config.ts tsconfig.json ./
+COPY sdk sdk
+COPY server server
 COPY bench/package.json bench/
 COPY scripts scripts
 COPY prisma prisma
 RUN PRISMA_SCHEMA_ENGINE_BINARY=/bin/false npm ci
-
-COPY sdk sdk
-COPY server server
 
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
@@ -33,6 +31,6 @@ EXPOSE 4242
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 4242) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 
-# The start scripts `exec` down to Node, so SIGTERM from `docker stop` reaches Switchyard, which
-# drains requests, closes its connections and exits 0.
-CMD ["npm", "start"]
+# server/start.sh runs the compiled server with its memory settings and `exec`s Node, so SIGTERM
+# from `docker stop` reaches Switchyard, which drains requests, closes its connections and exits 0.
+CMD ["sh", "server/start.sh"]

@@ -40,10 +40,32 @@ export async function benchDatabase(): Promise<{ url: string; drop(): Promise<vo
 
 export type ServerProcess = { url: string; port: number; child: ChildProcess; rssMb(): number | null; stop(): Promise<void> };
 
-/** Starts `server/src/main.ts` in a child process of its own and waits until /readyz answers; `nodeArgs` go to node (e.g. `--cpu-prof`). */
-export async function startServerProcess(env: Record<string, string>, options: { nodeArgs?: string[] } = {}): Promise<ServerProcess> {
+/**
+ * How a replica runs: `compiled` as `npm start` runs it (`server/start.sh`: server/dist with its
+ * memory settings); `source` as `npm run dev` runs it (the TypeScript sources through tsx, no
+ * memory settings), for comparison. Benchmarks take it as `--runtime compiled|source`.
+ */
+export type ServerRuntime = 'compiled' | 'source';
+
+export function serverRuntime(values: Map<string, string>): ServerRuntime {
+  const runtime = values.get('runtime') ?? 'compiled';
+  if (runtime !== 'compiled' && runtime !== 'source') throw new Error('--runtime takes compiled or source');
+  return runtime;
+}
+
+/** Starts a replica in a child process of its own and waits until /readyz answers; `nodeArgs` go to node (e.g. `--cpu-prof`). */
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { nodeArgs?: string[]; runtime?: ServerRuntime } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'server/src/main.ts'], {
+  const nodeArgs = options.nodeArgs ?? [];
+  const [command, args] =
+    options.runtime === 'source'
+      ? [process.execPath, [...nodeArgs, '--conditions=switchyard-source', '--import', 'tsx', 'server/src/main.ts']]
+      : ['sh', ['server/start.sh', ...nodeArgs]];
+  // `start.sh` execs node, so the child's pid is the server's own (its RSS is the one measured).
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,4 @@
-// npm run bench:propagation [-- --quick] [-- --clients N] [-- --toggles N] [-- --out FILE]
+// npm run bench:propagation [-- --quick] [-- --clients N] [-- --toggles N] [-- --out FILE] [-- --runtime compiled|source]
 //   [-- --load-processes K] [-- --wait-idle SECONDS] [-- --profile DIR]
 // Two server replicas (child processes sharing one PostgreSQL database and one Redis), N stream
 // clients in separate load processes spread evenly over both, and toggles through replica A's admin
@@ -13,11 +13,12 @@ import { adminApi, seedFlags, type AdminApi } from '../lib/admin-api.ts';
 import { machine, parseBenchArgs, printTable, writeJson } from '../lib/cli.ts';
 import { cpuMeter, loadAverage, machineCpuMeter, rssMb, waitForQuietMachine } from '../lib/proc.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
-import { benchDatabase, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
+import { benchDatabase, serverRuntime, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
 import { percentile } from '../lib/stats.ts';
 import { monotonicMs, type ChildMessage, type LoadConfig, type ParentMessage } from './load.ts';
 
 const args = parseBenchArgs();
+const runtime = serverRuntime(args.values);
 const sizes = args.values.has('clients') ? [Number(args.values.get('clients'))] : args.quick ? [100, 1000] : [100, 1000, 5000];
 const toggleCount = Number(args.values.get('toggles') ?? (args.quick ? 6 : 20));
 const pollToggles = args.quick ? 4 : 10;
@@ -52,8 +53,8 @@ try {
     // Fresh replicas for every size, so RSS is that of this size alone; A first, as it migrates the database.
     const replicas: ServerProcess[] = [];
     try {
-      replicas.push(await startServerProcess(serverEnv, { nodeArgs }));
-      replicas.push(await startServerProcess(serverEnv, { nodeArgs }));
+      replicas.push(await startServerProcess(serverEnv, { nodeArgs, runtime }));
+      replicas.push(await startServerProcess(serverEnv, { nodeArgs, runtime }));
       const api = adminApi(replicas[0]!.url, adminToken);
       if (index === 0) serverKeys = await setUp(api, Math.ceil(Math.max(...sizes) / CLIENTS_PER_KEY));
       const row = await measure(api, replicas, serverKeys, clients, index === 0);
@@ -294,7 +295,7 @@ function report(): void {
       `on CLOCK_MONOTONIC; clients in ${loadProcesses} load process(es)`,
   );
   console.log(`Redis: ${redis.private ? 'a private redis-server for this run' : 'shared'}; load average ${loadAtStart} at start, ${loadAverage()} at the end`);
-  console.log(`Machine: ${JSON.stringify(machine())}\n`);
+  console.log(`Machine: ${JSON.stringify(machine())}; server runtime: ${runtime}\n`);
   printTable(
     results.map((r) => ({
       clients: r.clients,
@@ -324,5 +325,5 @@ function report(): void {
       '  one SDK at its default 15 s poll: median 7.4 s, max 15.6 s.',
   );
   console.log('Goals: p99 < 50 ms at 1,000 clients, < 250 ms at 5,000; server RSS < 150 MB at 1,000 clients.');
-  if (args.out) writeJson(args.out, { machine: machine(), toggles: toggleCount, loadProcesses, loadAverageAtStart: loadAtStart, results, pollingBaseline });
+  if (args.out) writeJson(args.out, { machine: machine(), runtime, toggles: toggleCount, loadProcesses, loadAverageAtStart: loadAtStart, results, pollingBaseline });
 }

@@ -9,7 +9,8 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export type ReplicaEnv = { DATABASE_URL: string; SWITCHYARD_ADMIN_TOKEN: string; REDIS_URL?: string };
 
 /**
- * A Switchyard replica as production runs it: `server/src/main.ts` in a child process of its own.
+ * A Switchyard replica as production runs it: `server/start.sh` (the compiled server, as `npm start`
+ * runs it) in a child process of its own.
  * It can be killed (SIGKILL, as a crash or an OOM kill would) and started again on the same port.
  */
 export class ReplicaProcess {
@@ -38,7 +39,7 @@ export class ReplicaProcess {
   async start(): Promise<void> {
     if (this.child) return;
     this.output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    const child = spawn('sh', ['server/start.sh'], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
