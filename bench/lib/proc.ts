@@ -25,9 +25,18 @@ export function cpuSeconds(pid: number | undefined): number | null {
 
 /** Resident memory of a process in MB, from /proc/<pid>/status; null when it is gone. */
 export function rssMb(pid: number | undefined): number | null {
+  return statusMb(pid, 'VmRSS');
+}
+
+/** The highest resident memory the process has had so far, in MB ("high water mark"). */
+export function peakRssMb(pid: number | undefined): number | null {
+  return statusMb(pid, 'VmHWM');
+}
+
+function statusMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | null {
   if (!pid) return null;
   try {
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
     return Number.isFinite(kb) ? Math.round(kb / 1024) : null;
   } catch {
     return null;

