@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs the compiled server (server/dist, built by `npm run build`) with the memory settings every
-# benchmark measures it with: a 1 MiB young generation and two malloc arenas (instead of one per
-# thread) keep a replica holding 1,000 streams near 110 MB resident (bench/README.md).
-# Arguments are passed to node (e.g. --cpu-prof).
+# benchmark measures it with: semi-spaces of at most 4 MiB (V8 grows them to 16 MiB by default) and
+# two malloc arenas (instead of up to 8 per core) keep a replica holding 500 streams near 120 MB
+# resident. 1 MiB semi-spaces would save about 10 MB more but cost a fifth of the admin API's
+# throughput (bench/README.md, "Memory"). Arguments are passed to node, after these settings, so
+# they can override them (e.g. --cpu-prof, --max-semi-space-size=16).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-exec node --max-semi-space-size=1 "$@" "$(dirname "$0")/dist/main.js"
+exec node --max-semi-space-size=4 "$@" "$(dirname "$0")/dist/main.js"

@@ -1,19 +1,20 @@
-// npm run bench:admin [-- --quick] [-- --out FILE] [-- --runtime compiled|source]
+// npm run bench:admin [-- --quick] [-- --out FILE] [-- --runtime compiled|source] [-- --node-args "ARGS"]
 // Requests/s and latency of the admin API on PostgreSQL: reading a flag and toggling one, with
 // GET /healthz (no database, no auth) measured in the same run as the framework's floor.
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import { benchDatabase, BENCH_BASE_DATABASE_URL, serverRuntime, startServerProcess } from '../lib/server-process.ts';
+import { benchDatabase, BENCH_BASE_DATABASE_URL, describeReplicas, extraNodeArgs, serverRuntime, startServerProcess } from '../lib/server-process.ts';
 import { machine, parseBenchArgs, printTable, writeJson } from '../lib/cli.ts';
 
 const args = parseBenchArgs();
 const runtime = serverRuntime(args.values);
+const replicaNodeArgs = extraNodeArgs(args.values);
 const seconds = args.quick ? 3 : 10;
 const connections = Number(args.values.get('connections') ?? 20);
 const adminToken = `sy_admin_${randomBytes(32).toString('base64url')}`;
 
 const db = await benchDatabase();
-const server = await startServerProcess({ DATABASE_URL: db.url, SWITCHYARD_ADMIN_TOKEN: adminToken, REDIS_URL: '' }, { runtime });
+const server = await startServerProcess({ DATABASE_URL: db.url, SWITCHYARD_ADMIN_TOKEN: adminToken, REDIS_URL: '' }, { runtime, nodeArgs: replicaNodeArgs });
 const auth = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
 
 try {
@@ -52,9 +53,9 @@ try {
   }
 
   console.log(`\nAdmin API on PostgreSQL (${BENCH_BASE_DATABASE_URL.replace(/\/\/[^@]*@/, '//')}), ${connections} connections, ${seconds} s per case, server in its own process`);
-  console.log(`Machine: ${JSON.stringify(machine())}; server runtime: ${runtime}\n`);
+  console.log(`Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`);
   printTable(results.map((r) => ({ case: r.case, 'req/s': r.reqPerSec, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms, 'max ms': r.maxMs, errors: r.errors })));
-  if (args.out) writeJson(args.out, { machine: machine(), runtime, connections, seconds, results });
+  if (args.out) writeJson(args.out, { machine: machine(), runtime, nodeArgs: replicaNodeArgs, connections, seconds, results });
 } finally {
   await server.stop();
   await db.drop();

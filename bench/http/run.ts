@@ -1,4 +1,4 @@
-// npm run bench:http [-- --quick] [-- --out FILE] [-- --connections N] [-- --wait-idle SECONDS] [-- --profile DIR] [-- --runtime compiled|source]
+// npm run bench:http [-- --quick] [-- --out FILE] [-- --connections N] [-- --wait-idle SECONDS] [-- --profile DIR] [-- --runtime compiled|source] [-- --node-args "ARGS"]
 // Requests/s and p99 of the SDK endpoints of one replica (a child process, PostgreSQL and its own
 // Redis), over loopback with autocannon: GET /sdk/snapshot (200 and 304) and POST /sdk/evaluate,
 // each cached and uncached.
@@ -8,11 +8,12 @@ import { adminApi, seedFlags } from '../lib/admin-api.ts';
 import { machine, parseBenchArgs, printTable, writeJson } from '../lib/cli.ts';
 import { cpuMeter, loadAverage, machineCpuMeter, rssMb, waitForQuietMachine } from '../lib/proc.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
-import { benchDatabase, serverRuntime, startServerProcess } from '../lib/server-process.ts';
+import { benchDatabase, describeReplicas, extraNodeArgs, serverRuntime, startServerProcess } from '../lib/server-process.ts';
 import { percentile } from '../lib/stats.ts';
 
 const args = parseBenchArgs();
 const runtime = serverRuntime(args.values);
+const replicaNodeArgs = extraNodeArgs(args.values);
 const seconds = args.quick ? 3 : 10;
 const connections = Number(args.values.get('connections') ?? 50);
 const waitIdleSeconds = Number(args.values.get('wait-idle') ?? (args.quick ? 0 : 60));
@@ -41,7 +42,7 @@ const redis = await startBenchRedis();
 const db = await benchDatabase();
 const server = await startServerProcess(
   { DATABASE_URL: db.url, REDIS_URL: redis.url, SWITCHYARD_ADMIN_TOKEN: adminToken },
-  { nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [], runtime },
+  { nodeArgs: [...replicaNodeArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])], runtime },
 );
 const loadAtStart = loadAverage();
 const rows: Row[] = [];
@@ -195,7 +196,7 @@ async function uncachedSnapshot(url: string, api: ReturnType<typeof adminApi>, h
 function report(): void {
   console.log(`\nSDK endpoints of one replica (own process; PostgreSQL, ${redis.private ? 'a private Redis' : 'shared Redis'}), autocannon over loopback, ${seconds} s per case after 1 s of warm-up`);
   console.log(`Load average ${loadAtStart} at start, ${loadAverage()} at the end; server RSS after the cases ${serverRss} MB`);
-  console.log(`Machine: ${JSON.stringify(machine())}; server runtime: ${runtime}\n`);
+  console.log(`Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`);
   printTable(
     rows.map((r) => ({
       endpoint: r.endpoint,
@@ -215,5 +216,5 @@ function report(): void {
       '  client features API ~1,700 req/s; frontend (evaluation) API ~1,450 req/s; p99 60-80 ms.',
   );
   console.log('Goals: snapshot >= 17,000 req/s, remote evaluation >= 7,500 req/s, p99 < 20 ms.');
-  if (args.out) writeJson(args.out, { machine: machine(), runtime, seconds, connections, loadAverageAtStart: loadAtStart, serverRssMb: serverRss, results: rows });
+  if (args.out) writeJson(args.out, { machine: machine(), runtime, nodeArgs: replicaNodeArgs, seconds, connections, loadAverageAtStart: loadAtStart, serverRssMb: serverRss, results: rows });
 }

@@ -47,6 +47,16 @@ export type ServerProcess = { url: string; port: number; child: ChildProcess; rs
  */
 export type ServerRuntime = 'compiled' | 'source';
 
+/** `--node-args "ARGS"`: extra node options for every replica, e.g. `--max-semi-space-size=16` to override start.sh's. */
+export function extraNodeArgs(values: Map<string, string>): string[] {
+  return (values.get('node-args') ?? '').split(' ').filter(Boolean);
+}
+
+/** How the replicas of a run were started, for its report. */
+export function describeReplicas(runtime: ServerRuntime, nodeArgs: string[]): string {
+  return `server runtime: ${runtime}${nodeArgs.length ? `, node ${nodeArgs.join(' ')}` : ''}`;
+}
+
 export function serverRuntime(values: Map<string, string>): ServerRuntime {
   const runtime = values.get('runtime') ?? 'compiled';
   if (runtime !== 'compiled' && runtime !== 'source') throw new Error('--runtime takes compiled or source');

@@ -1,8 +1,9 @@
 // npm run bench:memory [-- --quick] [-- --out FILE] [-- --clients N] [-- --rounds R]
 // Resident memory of one replica, the same workload run the way `npm start` runs the server and
 // the ways it could: from the TypeScript sources (`npm run dev`), compiled with Node's defaults,
-// and compiled with each memory setting of `server/start.sh` alone. Per configuration: RSS when
-// idle after start-up, with N stream clients connected and 10 toggles pushed to them, and the peak.
+// and compiled with each memory setting of `server/start.sh` alone (plus 1 MiB semi-spaces). Per
+// configuration: RSS idle after start-up, with N stream clients connected and 10 toggles pushed to
+// them, and the peak.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
@@ -30,11 +31,11 @@ const configurations: Configuration[] = [
     launch: (env) => launchServer(process.execPath, ['--conditions=switchyard-source', '--import', 'tsx', 'server/src/main.ts'], { ...env, ...defaultArenas }),
   },
   { name: 'compiled, Node defaults', how: `node ${compiled}`, launch: (env) => launchServer(process.execPath, [compiled], { ...env, ...defaultArenas }) },
-  {
-    name: 'compiled, 1 MiB semi-space',
-    how: `node --max-semi-space-size=1 ${compiled}`,
-    launch: (env) => launchServer(process.execPath, ['--max-semi-space-size=1', compiled], { ...env, ...defaultArenas }),
-  },
+  ...[4, 1].map((mib) => ({
+    name: `compiled, ${mib} MiB semi-spaces`,
+    how: `node --max-semi-space-size=${mib} ${compiled}`,
+    launch: (env: Record<string, string>) => launchServer(process.execPath, [`--max-semi-space-size=${mib}`, compiled], { ...env, ...defaultArenas }),
+  })),
   {
     name: 'compiled, 2 malloc arenas',
     how: `MALLOC_ARENA_MAX=2 node ${compiled}`,

@@ -1,4 +1,4 @@
-// npm run bench:propagation [-- --quick] [-- --clients N] [-- --toggles N] [-- --out FILE] [-- --runtime compiled|source]
+// npm run bench:propagation [-- --quick] [-- --clients N] [-- --toggles N] [-- --out FILE] [-- --runtime compiled|source] [-- --node-args "ARGS"]
 //   [-- --load-processes K] [-- --wait-idle SECONDS] [-- --profile DIR]
 // Two server replicas (child processes sharing one PostgreSQL database and one Redis), N stream
 // clients in separate load processes spread evenly over both, and toggles through replica A's admin
@@ -13,12 +13,13 @@ import { adminApi, seedFlags, type AdminApi } from '../lib/admin-api.ts';
 import { machine, parseBenchArgs, printTable, writeJson } from '../lib/cli.ts';
 import { cpuMeter, loadAverage, machineCpuMeter, rssMb, waitForQuietMachine } from '../lib/proc.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
-import { benchDatabase, serverRuntime, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
+import { benchDatabase, describeReplicas, extraNodeArgs, serverRuntime, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
 import { percentile } from '../lib/stats.ts';
 import { monotonicMs, type ChildMessage, type LoadConfig, type ParentMessage } from './load.ts';
 
 const args = parseBenchArgs();
 const runtime = serverRuntime(args.values);
+const replicaNodeArgs = extraNodeArgs(args.values);
 const sizes = args.values.has('clients') ? [Number(args.values.get('clients'))] : args.quick ? [100, 1000] : [100, 1000, 5000];
 const toggleCount = Number(args.values.get('toggles') ?? (args.quick ? 6 : 20));
 const pollToggles = args.quick ? 4 : 10;
@@ -28,6 +29,7 @@ const waitIdleSeconds = Number(args.values.get('wait-idle') ?? (args.quick ? 0 :
 /** `--profile DIR`: the replicas and load processes write V8 CPU profiles there (where the time goes). */
 const profileDir = args.values.get('profile');
 const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+const replicaArgs = [...replicaNodeArgs, ...nodeArgs];
 for (const n of [...sizes, toggleCount, loadProcesses]) {
   if (!Number.isInteger(n) || n < 1) throw new Error('--clients, --toggles and --load-processes take a positive whole number');
 }
@@ -53,8 +55,8 @@ try {
     // Fresh replicas for every size, so RSS is that of this size alone; A first, as it migrates the database.
     const replicas: ServerProcess[] = [];
     try {
-      replicas.push(await startServerProcess(serverEnv, { nodeArgs, runtime }));
-      replicas.push(await startServerProcess(serverEnv, { nodeArgs, runtime }));
+      replicas.push(await startServerProcess(serverEnv, { nodeArgs: replicaArgs, runtime }));
+      replicas.push(await startServerProcess(serverEnv, { nodeArgs: replicaArgs, runtime }));
       const api = adminApi(replicas[0]!.url, adminToken);
       if (index === 0) serverKeys = await setUp(api, Math.ceil(Math.max(...sizes) / CLIENTS_PER_KEY));
       const row = await measure(api, replicas, serverKeys, clients, index === 0);
@@ -297,7 +299,7 @@ function report(): void {
       `on CLOCK_MONOTONIC; clients in ${loadProcesses} load process(es)`,
   );
   console.log(`Redis: ${redis.private ? 'a private redis-server for this run' : 'shared'}; load average ${loadAtStart} at start, ${loadAverage()} at the end`);
-  console.log(`Machine: ${JSON.stringify(machine())}; server runtime: ${runtime}\n`);
+  console.log(`Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`);
   printTable(
     results.map((r) => ({
       clients: r.clients,
@@ -327,5 +329,5 @@ function report(): void {
       '  one SDK at its default 15 s poll: median 7.4 s, max 15.6 s.',
   );
   console.log('Goals: p99 < 50 ms at 1,000 clients, < 250 ms at 5,000; server RSS < 150 MB at 1,000 clients (per replica: each is a server).');
-  if (args.out) writeJson(args.out, { machine: machine(), runtime, toggles: toggleCount, loadProcesses, loadAverageAtStart: loadAtStart, results, pollingBaseline });
+  if (args.out) writeJson(args.out, { machine: machine(), runtime, nodeArgs: replicaNodeArgs, toggles: toggleCount, loadProcesses, loadAverageAtStart: loadAtStart, results, pollingBaseline });
 }

@@ -1,4 +1,4 @@
-// npm run bench:soak [-- --quick] [-- --out FILE] [-- --clients N] [-- --seconds S] [-- --eval-rate R] [-- --runtime compiled|source]
+// npm run bench:soak [-- --quick] [-- --out FILE] [-- --clients N] [-- --seconds S] [-- --eval-rate R] [-- --runtime compiled|source] [-- --node-args "ARGS"]
 // A bounded soak: two replicas (child processes sharing one PostgreSQL database and a private Redis),
 // N real SDK clients (createClient) in this process spread over both, one toggle per second through
 // the replicas' admin API in turn, and a steady remote-evaluation load with a client key. Reports per
@@ -10,13 +10,14 @@ import { adminApi, seedFlags } from '../lib/admin-api.ts';
 import { machine, parseBenchArgs, printTable, writeJson } from '../lib/cli.ts';
 import { loadAverage } from '../lib/proc.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
-import { benchDatabase, serverRuntime, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
+import { benchDatabase, describeReplicas, extraNodeArgs, serverRuntime, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
 import { percentile } from '../lib/stats.ts';
 import { EvalLoad } from './eval-load.ts';
 import { PropagationTracker } from './propagation.ts';
 
 const args = parseBenchArgs();
 const runtime = serverRuntime(args.values);
+const replicaNodeArgs = extraNodeArgs(args.values);
 const seconds = Number(args.values.get('seconds') ?? (args.quick ? 60 : 300));
 const windowSeconds = args.quick ? 10 : 30;
 const clientCount = Number(args.values.get('clients') ?? 1000);
@@ -42,8 +43,8 @@ let report: ReturnType<typeof summarize> | null = null;
 
 try {
   const serverEnv = { DATABASE_URL: db.url, REDIS_URL: redis.url, SWITCHYARD_ADMIN_TOKEN: adminToken };
-  replicas.push(await startServerProcess(serverEnv, { runtime })); // A first: it migrates the database
-  replicas.push(await startServerProcess(serverEnv, { runtime }));
+  replicas.push(await startServerProcess(serverEnv, { runtime, nodeArgs: replicaNodeArgs })); // A first: it migrates the database
+  replicas.push(await startServerProcess(serverEnv, { runtime, nodeArgs: replicaNodeArgs }));
   const urls = replicas.map((r) => r.url);
   const apis = urls.map((url) => adminApi(url, adminToken));
   const api = apis[0]!;
@@ -175,7 +176,7 @@ function summarize(run: {
 function print({ result, series }: ReturnType<typeof summarize>): void {
   console.log(`\nSoak: ${clientCount} SDK clients over 2 replicas, 1 toggle/s (admin APIs of A and B in turn), ${evalRate} remote evaluations/s, ${seconds} s`);
   console.log(`Propagation = a client's 'change' event - the toggle's HTTP response (one clock, this process). Windows of ${windowSeconds} s.`);
-  console.log(`Load average: ${loadAtStart} at start, ${loadAverage()} at the end. Machine: ${JSON.stringify(machine())}; server runtime: ${runtime}\n`);
+  console.log(`Load average: ${loadAtStart} at start, ${loadAverage()} at the end. Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`);
   printTable(
     series.map((w) => ({
       window: `${w.fromSecond}-${w.toSecond}s`,
@@ -196,7 +197,7 @@ function print({ result, series }: ReturnType<typeof summarize>): void {
       `${result.evaluations} evaluations; errors ${result.errors} ${JSON.stringify(result.errorsByKind)}; ` +
       `server RSS ${result.rssStartMb} MB -> ${result.rssEndMb} MB (A+B)`,
   );
-  if (args.out) writeJson(args.out, { machine: machine(), runtime, loadAverage: { start: loadAtStart, end: loadAverage() }, results: [result], series });
+  if (args.out) writeJson(args.out, { machine: machine(), runtime, nodeArgs: replicaNodeArgs, loadAverage: { start: loadAtStart, end: loadAverage() }, results: [result], series });
 }
 
 function round(value: number): number {
