@@ -15,8 +15,9 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchArgs {
     else if (arg === '--out') out = argv[++i] ?? null;
     else if (arg.startsWith('--out=')) out = arg.slice('--out='.length);
     else if (arg.startsWith('--')) {
-      const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-      values.set(name, inline ?? argv[++i] ?? '');
+      const equals = arg.indexOf('=');
+      if (equals === -1) values.set(arg.slice(2), argv[++i] ?? '');
+      else values.set(arg.slice(2, equals), arg.slice(equals + 1));
     }
   }
   return { quick, out, values };
