@@ -41,7 +41,7 @@ const adminToken = `sy_admin_${randomBytes(32).toString('base64url')}`;
 const redis = await startBenchRedis();
 const db = await benchDatabase();
 const server = await startServerProcess(
-  { DATABASE_URL: db.url, REDIS_URL: redis.url, SWITCHYARD_ADMIN_TOKEN: adminToken },
+  { DATABASE_URL: db.url, ...redis.env, SWITCHYARD_ADMIN_TOKEN: adminToken },
   { nodeArgs: [...replicaNodeArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])], runtime },
 );
 const loadAtStart = loadAverage();

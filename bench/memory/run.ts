@@ -49,7 +49,7 @@ const FLAG = 'bench-memory';
 const adminToken = `sy_admin_${randomBytes(32).toString('base64url')}`;
 const redis = await startBenchRedis();
 const db = await benchDatabase();
-const env = { DATABASE_URL: db.url, REDIS_URL: redis.url, SWITCHYARD_ADMIN_TOKEN: adminToken };
+const env = { DATABASE_URL: db.url, ...redis.env, SWITCHYARD_ADMIN_TOKEN: adminToken };
 const loadAtStart = loadAverage();
 type Sample = { idleMb: number; loadedMb: number; peakMb: number };
 const samples = new Map<string, Sample[]>(configurations.map((c) => [c.name, []]));

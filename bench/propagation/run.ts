@@ -44,7 +44,7 @@ raiseFileLimitOrReexec(Math.max(...sizes) + 1024);
 const adminToken = `sy_admin_${randomBytes(32).toString('base64url')}`;
 const redis = await startBenchRedis();
 const db = await benchDatabase();
-const serverEnv = { DATABASE_URL: db.url, REDIS_URL: redis.url, SWITCHYARD_ADMIN_TOKEN: adminToken };
+const serverEnv = { DATABASE_URL: db.url, ...redis.env, SWITCHYARD_ADMIN_TOKEN: adminToken };
 const loadAtStart = loadAverage();
 const results: Awaited<ReturnType<typeof measure>>['result'][] = [];
 let pollingBaseline: Awaited<ReturnType<typeof measurePolling>> | null = null;

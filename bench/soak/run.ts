@@ -42,7 +42,7 @@ const clients: FlagsClient[] = [];
 let report: ReturnType<typeof summarize> | null = null;
 
 try {
-  const serverEnv = { DATABASE_URL: db.url, REDIS_URL: redis.url, SWITCHYARD_ADMIN_TOKEN: adminToken };
+  const serverEnv = { DATABASE_URL: db.url, ...redis.env, SWITCHYARD_ADMIN_TOKEN: adminToken };
   replicas.push(await startServerProcess(serverEnv, { runtime, nodeArgs: replicaNodeArgs })); // A first: it migrates the database
   replicas.push(await startServerProcess(serverEnv, { runtime, nodeArgs: replicaNodeArgs }));
   const urls = replicas.map((r) => r.url);

@@ -60,10 +60,16 @@ export async function startServer(config: Config, print: Print = (line) => proce
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, (error) => reportRedisError(error)) : null;
     if (redis) {
       cleanups.push(() => redis.quit());
-      print(`Redis: ${describeUrl(config.REDIS_URL!)} (REDIS_URL)`);
+      print(`Redis: ${describeUrl(config.REDIS_URL!)} (REDIS_URL), keys and channels under "${config.SWITCHYARD_REDIS_PREFIX}:" (SWITCHYARD_REDIS_PREFIX)`);
     }
 
-    const app = await buildApp({ prisma, redis, logger: loggerOptions(config.LOG_LEVEL), bodyLimit: config.BODY_LIMIT_BYTES });
+    const app = await buildApp({
+      prisma,
+      redis,
+      redisNamespace: config.SWITCHYARD_REDIS_PREFIX,
+      logger: loggerOptions(config.LOG_LEVEL),
+      bodyLimit: config.BODY_LIMIT_BYTES,
+    });
     cleanups.push(() => app.close());
     reportRedisError = (error) => app.log.warn({ err: { message: error.message } }, 'Redis connection error');
 

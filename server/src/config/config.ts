@@ -44,6 +44,15 @@ export const ConfigSchema = z.object({
     unsetIfEmpty,
     z.string().min(24, { message: 'must be at least 24 characters long' }).optional(),
   ),
+  /** Prefix of every Redis key and channel Switchyard uses: installations sharing one Redis need different ones. */
+  SWITCHYARD_REDIS_PREFIX: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, { message: 'must be 1 to 64 letters, digits, "_", ".", ":" or "-", starting with a letter or digit' })
+      .default('switchyard'),
+  ),
   /** Unset: `<repo root>/data`. A relative path is resolved against the directory npm was run from (INIT_CWD), else the current one. */
   SWITCHYARD_DATA_DIR: z.preprocess(unsetIfEmpty, z.string().optional()),
   /** 0 (the default): a free port found at start. */

@@ -23,6 +23,7 @@ describe('configuration from environment variables', () => {
       SWITCHYARD_ADMIN_TOKEN: undefined,
       SWITCHYARD_DATA_DIR: undefined,
       SWITCHYARD_EMBEDDED_PG_PORT: 0,
+      SWITCHYARD_REDIS_PREFIX: 'switchyard',
       BODY_LIMIT_BYTES: 1024 * 1024,
     });
   });
@@ -35,8 +36,12 @@ describe('configuration from environment variables', () => {
     const config = loadConfig({
       PORT: '8080', HOST: '0.0.0.0', DATABASE_URL: 'postgresql://u:p@db:5432/sy', REDIS_URL: 'rediss://cache:6380', LOG_LEVEL: 'debug',
       SWITCHYARD_ADMIN_TOKEN: 'x'.repeat(24), SWITCHYARD_DATA_DIR: '/var/lib/switchyard', SWITCHYARD_EMBEDDED_PG_PORT: '55432', BODY_LIMIT_BYTES: '2048',
+      SWITCHYARD_REDIS_PREFIX: 'switchyard-staging',
     });
-    expect(config).toMatchObject({ PORT: 8080, HOST: '0.0.0.0', DATABASE_URL: 'postgresql://u:p@db:5432/sy', REDIS_URL: 'rediss://cache:6380', LOG_LEVEL: 'debug', SWITCHYARD_EMBEDDED_PG_PORT: 55432, BODY_LIMIT_BYTES: 2048 });
+    expect(config).toMatchObject({
+      PORT: 8080, HOST: '0.0.0.0', DATABASE_URL: 'postgresql://u:p@db:5432/sy', REDIS_URL: 'rediss://cache:6380', LOG_LEVEL: 'debug',
+      SWITCHYARD_EMBEDDED_PG_PORT: 55432, BODY_LIMIT_BYTES: 2048, SWITCHYARD_REDIS_PREFIX: 'switchyard-staging',
+    });
   });
 
   it.each([
@@ -52,6 +57,9 @@ describe('configuration from environment variables', () => {
     ['SWITCHYARD_EMBEDDED_PG_PORT', '99999'],
     ['BODY_LIMIT_BYTES', '10'],
     ['BODY_LIMIT_BYTES', 'lots'],
+    ['SWITCHYARD_REDIS_PREFIX', 'has spaces'],
+    ['SWITCHYARD_REDIS_PREFIX', ':leading-colon'],
+    ['SWITCHYARD_REDIS_PREFIX', 'x'.repeat(65)],
   ])('names %s when it is %j', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { generateSecret } from '../../../server/src/tokens/secrets.ts';
 import { createEmptyDatabase } from '../../helpers/database.ts';
@@ -83,17 +85,31 @@ describe('npm start', () => {
     expect(await stop(second.switchyard)).toEqual({ code: 0, signal: null });
   }, 150_000);
 
-  it('with DATABASE_URL, REDIS_URL and SWITCHYARD_ADMIN_TOKEN: uses those, starts no embedded database and prints no secret', async () => {
+  it('with DATABASE_URL, REDIS_URL, SWITCHYARD_REDIS_PREFIX and SWITCHYARD_ADMIN_TOKEN: uses those, starts no embedded database and prints no secret', async () => {
     const db = await createEmptyDatabase(inject('databaseUrl'));
     cleanups.push(db.drop);
     const dataDir = path.join(await tempDir(), 'unused');
     const adminToken = generateSecret('admin');
+    const prefix = `sy-startup-${randomBytes(4).toString('hex')}`;
+    const redis = new Redis(inject('redisUrl'));
+    cleanups.push(async () => {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    });
 
-    const { switchyard, url } = await npmStart({ DATABASE_URL: db.url, REDIS_URL: inject('redisUrl'), SWITCHYARD_ADMIN_TOKEN: adminToken, SWITCHYARD_DATA_DIR: dataDir });
+    const { switchyard, url } = await npmStart({
+      DATABASE_URL: db.url,
+      REDIS_URL: inject('redisUrl'),
+      SWITCHYARD_REDIS_PREFIX: prefix,
+      SWITCHYARD_ADMIN_TOKEN: adminToken,
+      SWITCHYARD_DATA_DIR: dataDir,
+    });
 
     const out = switchyard.output();
     expect(out).toContain('(DATABASE_URL)');
     expect(out).toContain('(REDIS_URL)');
+    expect(out).toContain(`"${prefix}:" (SWITCHYARD_REDIS_PREFIX)`);
     expect(out).not.toContain('embedded PostgreSQL');
     expect(out).not.toContain(adminToken);
     expect(out).not.toMatch(/sy_admin_/);
@@ -104,6 +120,13 @@ describe('npm start', () => {
     expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', redis: 'up' } });
     const environments = await api(url, adminToken)('GET', '/api/environments');
     expect(environments.status).toBe(200);
+
+    // The snapshot it serves is cached in Redis under the prefix, where no other installation looks.
+    const key = await api(url, adminToken)('POST', '/api/tokens', { name: 'startup', kind: 'server', environment: 'production' });
+    expect(key.status).toBe(201);
+    const snapshot = await fetch(`${url}/sdk/snapshot`, { headers: { authorization: `Bearer ${key.body.secret as string}` } });
+    expect(snapshot.status).toBe(200);
+    expect(await redis.keys(`${prefix}:snapshot:production:*`)).toHaveLength(1);
 
     expect(await stop(switchyard)).toEqual({ code: 0, signal: null });
   }, 90_000);
