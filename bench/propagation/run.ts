@@ -35,7 +35,7 @@ for (const n of [...sizes, toggleCount, loadProcesses]) {
 }
 const ENVIRONMENT = 'production';
 const FLAG = 'bench-propagation';
-/** Clients per server key, so that no key reaches the per-replica limit of 2,000 connections (main.ts has no setting for it). */
+/** Clients per server key, so that no key reaches the default limit of 2,000 connections per key and replica. */
 const CLIENTS_PER_KEY = 1000;
 const ROUND_TIMEOUT_MS = 10_000;
 

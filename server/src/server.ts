@@ -67,6 +67,7 @@ export async function startServer(config: Config, print: Print = (line) => proce
       prisma,
       redis,
       redisNamespace: config.SWITCHYARD_REDIS_PREFIX,
+      streaming: { maxConnectionsPerKey: config.SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY },
       logger: loggerOptions(config.LOG_LEVEL),
       bodyLimit: config.BODY_LIMIT_BYTES,
     });

@@ -53,6 +53,16 @@ export const ConfigSchema = z.object({
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, { message: 'must be 1 to 64 letters, digits, "_", ".", ":" or "-", starting with a letter or digit' })
       .default('switchyard'),
   ),
+  /** Stream connections one SDK key may hold on one replica; the next is refused (close code 4409). */
+  SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number({ message: 'must be a whole number from 1 to 1000000' })
+      .int({ message: 'must be a whole number from 1 to 1000000' })
+      .min(1, { message: 'must be a whole number from 1 to 1000000' })
+      .max(1_000_000, { message: 'must be a whole number from 1 to 1000000' })
+      .default(2000),
+  ),
   /** Unset: `<repo root>/data`. A relative path is resolved against the directory npm was run from (INIT_CWD), else the current one. */
   SWITCHYARD_DATA_DIR: z.preprocess(unsetIfEmpty, z.string().optional()),
   /** 0 (the default): a free port found at start. */

@@ -24,6 +24,7 @@ describe('configuration from environment variables', () => {
       SWITCHYARD_DATA_DIR: undefined,
       SWITCHYARD_EMBEDDED_PG_PORT: 0,
       SWITCHYARD_REDIS_PREFIX: 'switchyard',
+      SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: 2000,
       BODY_LIMIT_BYTES: 1024 * 1024,
     });
   });
@@ -36,11 +37,12 @@ describe('configuration from environment variables', () => {
     const config = loadConfig({
       PORT: '8080', HOST: '0.0.0.0', DATABASE_URL: 'postgresql://u:p@db:5432/sy', REDIS_URL: 'rediss://cache:6380', LOG_LEVEL: 'debug',
       SWITCHYARD_ADMIN_TOKEN: 'x'.repeat(24), SWITCHYARD_DATA_DIR: '/var/lib/switchyard', SWITCHYARD_EMBEDDED_PG_PORT: '55432', BODY_LIMIT_BYTES: '2048',
-      SWITCHYARD_REDIS_PREFIX: 'switchyard-staging',
+      SWITCHYARD_REDIS_PREFIX: 'switchyard-staging', SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: '10000',
     });
     expect(config).toMatchObject({
       PORT: 8080, HOST: '0.0.0.0', DATABASE_URL: 'postgresql://u:p@db:5432/sy', REDIS_URL: 'rediss://cache:6380', LOG_LEVEL: 'debug',
       SWITCHYARD_EMBEDDED_PG_PORT: 55432, BODY_LIMIT_BYTES: 2048, SWITCHYARD_REDIS_PREFIX: 'switchyard-staging',
+      SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: 10_000,
     });
   });
 
@@ -60,6 +62,9 @@ describe('configuration from environment variables', () => {
     ['SWITCHYARD_REDIS_PREFIX', 'has spaces'],
     ['SWITCHYARD_REDIS_PREFIX', ':leading-colon'],
     ['SWITCHYARD_REDIS_PREFIX', 'x'.repeat(65)],
+    ['SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY', '0'],
+    ['SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY', '1.5'],
+    ['SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY', 'many'],
   ])('names %s when it is %j', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import WebSocket from 'ws';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { generateSecret } from '../../../server/src/tokens/secrets.ts';
 import { createEmptyDatabase } from '../../helpers/database.ts';
@@ -85,7 +86,7 @@ describe('npm start', () => {
     expect(await stop(second.switchyard)).toEqual({ code: 0, signal: null });
   }, 150_000);
 
-  it('with DATABASE_URL, REDIS_URL, SWITCHYARD_REDIS_PREFIX and SWITCHYARD_ADMIN_TOKEN: uses those, starts no embedded database and prints no secret', async () => {
+  it('with DATABASE_URL, REDIS_URL, SWITCHYARD_REDIS_PREFIX, SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY and SWITCHYARD_ADMIN_TOKEN: uses those, starts no embedded database and prints no secret', async () => {
     const db = await createEmptyDatabase(inject('databaseUrl'));
     cleanups.push(db.drop);
     const dataDir = path.join(await tempDir(), 'unused');
@@ -102,6 +103,7 @@ describe('npm start', () => {
       DATABASE_URL: db.url,
       REDIS_URL: inject('redisUrl'),
       SWITCHYARD_REDIS_PREFIX: prefix,
+      SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: '1',
       SWITCHYARD_ADMIN_TOKEN: adminToken,
       SWITCHYARD_DATA_DIR: dataDir,
     });
@@ -127,6 +129,19 @@ describe('npm start', () => {
     const snapshot = await fetch(`${url}/sdk/snapshot`, { headers: { authorization: `Bearer ${key.body.secret as string}` } });
     expect(snapshot.status).toBe(200);
     expect(await redis.keys(`${prefix}:snapshot:production:*`)).toHaveLength(1);
+
+    // One stream connection per key, as configured: the second is refused.
+    const stream = () => new WebSocket(`${url.replace(/^http/, 'ws')}/sdk/stream`, { headers: { authorization: `Bearer ${key.body.secret as string}` } });
+    const first = stream();
+    await new Promise((resolve, reject) => (first.once('message', resolve), first.once('error', reject)));
+    const second = stream();
+    const outcome = await new Promise<string>((resolve) => {
+      second.once('message', () => resolve('accepted'));
+      second.once('close', (closeCode: number) => resolve(`closed with ${closeCode}`));
+    });
+    expect(outcome).toBe('closed with 4409');
+    second.terminate();
+    first.terminate();
 
     expect(await stop(switchyard)).toEqual({ code: 0, signal: null });
   }, 90_000);
