@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp } from '../../server/src/app.ts';
 import { createPrisma } from '../../server/src/db/prisma.ts';
@@ -13,6 +13,7 @@ import type { ClientOptions } from '../../sdk/src/client/types.ts';
 import { SwitchyardProvider } from '../../sdk/src/openfeature/index.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
+import { connectRedis } from '../../server/src/server.ts';
 
 const user = { key: 'user-42', email: 'ana@ourcompany.com' };
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -24,7 +25,7 @@ let baseUrl: string;
 let clients: FlagsClient[] = [];
 
 beforeAll(async () => {
-  redis = new Redis(inject('redisUrl'));
+  redis = await connectRedis(inject('redisUrl'), () => {});
   namespace = `sy-sdk-e2e-${randomBytes(4).toString('hex')}`;
   t = await createTestApp({ redis, redisNamespace: namespace });
   baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -141,7 +142,7 @@ describe('SDK client against the Switchyard server', () => {
 
   it('follows a toggle made on another replica (its own Fastify, Prisma pool and Redis connection)', async () => {
     await createFlag('cross-replica');
-    const replicaRedis = new Redis(inject('redisUrl'));
+    const replicaRedis = await connectRedis(inject('redisUrl'), () => {});
     const prisma = createPrisma(t.db.url, 3);
     const replica = await buildApp({ prisma, redis: replicaRedis, redisNamespace: namespace });
     try {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp, type AppOptions } from '../../../server/src/app.ts';
 import { createPrisma, type PrismaClient } from '../../../server/src/db/prisma.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
+import { connectRedis } from '../../../server/src/server.ts';
 
 /** A Redis namespace of its own, so that test files and runs never see each other's keys and notices. */
 export const testNamespace = () => `sy-test-${randomBytes(5).toString('hex')}`;
@@ -22,7 +23,7 @@ export async function startStreamingApp(
   options: { redis?: boolean; namespace?: string } & Partial<Omit<AppOptions, 'redis' | 'prisma'>> = {},
 ): Promise<{ t: TestApp; replica: Replica; namespace: string }> {
   const { redis: withRedis = true, namespace = testNamespace(), ...rest } = options;
-  const redis = withRedis ? new Redis(inject('redisUrl'), { lazyConnect: false }) : null;
+  const redis = withRedis ? await connectRedis(inject('redisUrl'), () => {}) : null;
   const t = await createTestApp({ ...rest, redis, redisNamespace: namespace });
   const urls = await listen(t.app);
   const replica: Replica = {
@@ -40,7 +41,7 @@ export async function startStreamingApp(
 
 /** Another replica of `t`'s service: its own Fastify, Prisma pool and Redis connection, same database and namespace. */
 export async function startReplica(t: TestApp, namespace: string, options: Partial<Omit<AppOptions, 'redis' | 'prisma'>> = {}): Promise<Replica> {
-  const redis = new Redis(inject('redisUrl'));
+  const redis = await connectRedis(inject('redisUrl'), () => {});
   const prisma = createPrisma(t.db.url, 5);
   const app = await buildApp({ ...options, prisma, redis, redisNamespace: namespace });
   const urls = await listen(app);
