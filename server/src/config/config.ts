@@ -21,6 +21,12 @@ const port = (fallback: number) =>
       .default(fallback),
   );
 
+/** A whole number from `min` to `max` (default `fallback`); anything else gets one message saying so. */
+const wholeNumber = (min: number, max: number, fallback: number, unit = '') => {
+  const message = `must be a whole number${unit} from ${min} to ${max}`;
+  return z.preprocess(unsetIfEmpty, z.coerce.number({ message }).int({ message }).min(min, { message }).max(max, { message }).default(fallback));
+};
+
 // Values are never echoed back in messages: URLs and tokens may hold passwords.
 const optionalUrl = (protocols: string[]) =>
   z.preprocess(
@@ -54,28 +60,12 @@ export const ConfigSchema = z.object({
       .default('switchyard'),
   ),
   /** Stream connections one SDK key may hold on one replica; the next is refused (close code 4409). */
-  SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: z.preprocess(
-    unsetIfEmpty,
-    z.coerce
-      .number({ message: 'must be a whole number from 1 to 1000000' })
-      .int({ message: 'must be a whole number from 1 to 1000000' })
-      .min(1, { message: 'must be a whole number from 1 to 1000000' })
-      .max(1_000_000, { message: 'must be a whole number from 1 to 1000000' })
-      .default(2000),
-  ),
+  SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: wholeNumber(1, 1_000_000, 2000),
   /** Unset: `<repo root>/data`. A relative path is resolved against the directory npm was run from (INIT_CWD), else the current one. */
   SWITCHYARD_DATA_DIR: z.preprocess(unsetIfEmpty, z.string().optional()),
   /** 0 (the default): a free port found at start. */
   SWITCHYARD_EMBEDDED_PG_PORT: port(0),
-  BODY_LIMIT_BYTES: z.preprocess(
-    unsetIfEmpty,
-    z.coerce
-      .number({ message: 'must be a whole number of bytes' })
-      .int({ message: 'must be a whole number of bytes' })
-      .min(1024, { message: 'must be at least 1024' })
-      .max(50 * 1024 * 1024, { message: `must be at most ${50 * 1024 * 1024}` })
-      .default(1024 * 1024),
-  ),
+  BODY_LIMIT_BYTES: wholeNumber(1024, 50 * 1024 * 1024, 1024 * 1024, ' of bytes'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

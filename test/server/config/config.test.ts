@@ -71,6 +71,11 @@ describe('configuration from environment variables', () => {
     expect(problems[0]).toMatch(new RegExp(`^${name}: `));
   });
 
+  it('gives the allowed range of a number', () => {
+    expect(problemsOf({ BODY_LIMIT_BYTES: '10' })).toEqual(['BODY_LIMIT_BYTES: must be a whole number of bytes from 1024 to 52428800']);
+    expect(problemsOf({ SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: '0' })).toEqual(['SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: must be a whole number from 1 to 1000000']);
+  });
+
   it('lists every bad variable at once, and the error message names each', () => {
     const error = (() => {
       try {
