@@ -1,8 +1,9 @@
-// npm run bench:http [-- --quick] [-- --out FILE] [-- --connections N] [-- --wait-idle SECONDS] [-- --profile DIR] [-- --runtime compiled|source] [-- --node-args "ARGS"]
+// npm run bench:http [-- --quick] [-- --out FILE] [-- --connections N] [-- --wait-idle SECONDS] [-- --profile DIR] [-- --settle SECONDS] [-- --runtime compiled|source] [-- --node-args "ARGS"]
 // Requests/s and p99 of the SDK endpoints of one replica (a child process, PostgreSQL and its own
 // Redis), over loopback with autocannon: GET /sdk/snapshot (200 and 304) and POST /sdk/evaluate,
 // each cached and uncached.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
 import { adminApi, seedFlags } from '../lib/admin-api.ts';
 import { machine, parseBenchArgs, printTable, writeJson } from '../lib/cli.ts';
@@ -47,6 +48,9 @@ const server = await startServerProcess(
 const loadAtStart = loadAverage();
 const rows: Row[] = [];
 let serverRss: number | null = null;
+/** RSS again after the server has been idle this long: V8 gives back heap it grew under load only once idle. */
+const settleSeconds = Number(args.values.get('settle') ?? (args.quick ? 10 : 30));
+let serverRssAfterIdle: number | null = null;
 
 try {
   const api = adminApi(server.url, adminToken);
@@ -116,6 +120,8 @@ try {
     serverRss = Math.max(serverRss ?? 0, rssMb(server.child.pid) ?? 0);
   }
   rows.push(await uncachedSnapshot(server.url, api, snapshotHeaders));
+  await sleep(settleSeconds * 1000);
+  serverRssAfterIdle = rssMb(server.child.pid);
   console.log(`(snapshot: ${snapshotBytes} bytes, ${21} flags; evaluation: 11 client-visible flags per answer)`);
 } finally {
   await server.stop();
@@ -195,7 +201,7 @@ async function uncachedSnapshot(url: string, api: ReturnType<typeof adminApi>, h
 
 function report(): void {
   console.log(`\nSDK endpoints of one replica (own process; PostgreSQL, ${redis.private ? 'a private Redis' : 'shared Redis'}), autocannon over loopback, ${seconds} s per case after 1 s of warm-up`);
-  console.log(`Load average ${loadAtStart} at start, ${loadAverage()} at the end; server RSS after the cases ${serverRss} MB`);
+  console.log(`Load average ${loadAtStart} at start, ${loadAverage()} at the end; server RSS after the cases ${serverRss} MB, ${serverRssAfterIdle} MB after ${settleSeconds} s idle`);
   console.log(`Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`);
   printTable(
     rows.map((r) => ({
@@ -216,5 +222,5 @@ function report(): void {
       '  client features API ~1,700 req/s; frontend (evaluation) API ~1,450 req/s; p99 60-80 ms.',
   );
   console.log('Goals: snapshot >= 17,000 req/s, remote evaluation >= 7,500 req/s, p99 < 20 ms.');
-  if (args.out) writeJson(args.out, { machine: machine(), runtime, nodeArgs: replicaNodeArgs, seconds, connections, loadAverageAtStart: loadAtStart, serverRssMb: serverRss, results: rows });
+  if (args.out) writeJson(args.out, { machine: machine(), runtime, nodeArgs: replicaNodeArgs, seconds, connections, loadAverageAtStart: loadAtStart, serverRssMb: serverRss, serverRssAfterIdleMb: serverRssAfterIdle, settleSeconds, results: rows });
 }
