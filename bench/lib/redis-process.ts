@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { stopChild } from './proc.ts';
 import { BENCH_REDIS_URL, freePort } from './server-process.ts';
 
 export type BenchRedis = {
@@ -46,13 +47,7 @@ export async function startBenchRedis(): Promise<BenchRedis> {
     private: true,
     pid: child.pid,
     env: runEnv(url),
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
+    stop: () => stopChild(child, 5_000),
   };
 }
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { rssMb } from './proc.ts';
+import { rssMb, stopChild } from './proc.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH_BASE_DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -103,12 +103,6 @@ export async function launchServer(command: string, args: string[], env: Record<
     port,
     child,
     rssMb: () => rssMb(child.pid),
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
+    stop: () => stopChild(child, 10_000),
   };
 }

@@ -19,16 +19,20 @@ export type FlagConfigRow = {
   updatedAt: Date;
 };
 
-/** Stored configurations were validated with FlagConfigSchema on their way in. */
-export const toConfigView = (row: FlagConfigRow, flagKey: string, environmentKey: string): FlagConfigView => ({
-  flagKey,
-  environmentKey,
+/** A stored configuration as FlagConfig: it was validated with FlagConfigSchema on its way in. */
+export const storedConfig = (row: Omit<FlagConfigRow, 'id' | 'version' | 'updatedAt'>): FlagConfig => ({
   on: row.on,
   offVariation: row.offVariation,
   fallthrough: row.fallthrough as FlagConfig['fallthrough'],
   targets: row.targets as FlagConfig['targets'],
   rules: row.rules as FlagConfig['rules'],
   prerequisites: row.prerequisites as FlagConfig['prerequisites'],
+});
+
+export const toConfigView = (row: FlagConfigRow, flagKey: string, environmentKey: string): FlagConfigView => ({
+  flagKey,
+  environmentKey,
+  ...storedConfig(row),
   version: row.version,
   updatedAt: row.updatedAt.toISOString(),
 });

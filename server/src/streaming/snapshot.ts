@@ -1,7 +1,7 @@
 import type { FlagDefinition, SegmentDefinition, Snapshot } from '@switchyard/sdk/schema';
 import type { PrismaClient } from '../db/prisma.ts';
 import type { Transaction } from '../plugins/writes.ts';
-import type { FlagConfigRow as StoredFlagConfigRow } from '../flags/config-repository.ts';
+import { storedConfig, type FlagConfigRow as StoredFlagConfigRow } from '../flags/config-repository.ts';
 import type { ChangeNotice } from './change-bus.ts';
 
 /** What changed in versions (fromVersion, version]: current definitions, null when gone. */
@@ -42,12 +42,7 @@ export function toFlagDefinition(flag: FlagRow, config: FlagConfigRow): FlagDefi
     salt: flag.salt,
     version: config.version + flag.version,
     clientSideAvailable: flag.clientSideAvailable,
-    on: config.on,
-    offVariation: config.offVariation,
-    fallthrough: config.fallthrough as FlagDefinition['fallthrough'],
-    targets: config.targets as FlagDefinition['targets'],
-    rules: config.rules as FlagDefinition['rules'],
-    prerequisites: config.prerequisites as FlagDefinition['prerequisites'],
+    ...storedConfig(config),
   };
 }
 
