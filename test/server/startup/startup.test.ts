@@ -5,7 +5,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { generateSecret } from '../../../server/src/tokens/secrets.ts';
 import { createEmptyDatabase } from '../../helpers/database.ts';
 import { portAnswers } from '../../helpers/services.ts';
@@ -128,7 +128,8 @@ describe('npm start', () => {
     expect(key.status).toBe(201);
     const snapshot = await fetch(`${url}/sdk/snapshot`, { headers: { authorization: `Bearer ${key.body.secret as string}` } });
     expect(snapshot.status).toBe(200);
-    expect(await redis.keys(`${prefix}:snapshot:production:*`)).toHaveLength(1);
+    // The server writes the cache after answering, on its own Redis connection: wait for it to land.
+    await vi.waitFor(async () => expect(await redis.keys(`${prefix}:snapshot:production:*`)).toHaveLength(1), { timeout: 5_000, interval: 50 });
 
     // One stream connection per key, as configured: the second is refused.
     const stream = () => new WebSocket(`${url.replace(/^http/, 'ws')}/sdk/stream`, { headers: { authorization: `Bearer ${key.body.secret as string}` } });
