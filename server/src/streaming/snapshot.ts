@@ -143,8 +143,9 @@ export async function attachPatches(tx: Transaction, notices: readonly ChangeNot
   const byEnvironment = new Map<string, ChangeNotice[]>();
   for (const notice of notices) {
     if (notice.resourceType === 'token') continue;
-    const list = byEnvironment.get(notice.environmentId) ?? [];
-    byEnvironment.set(notice.environmentId, [...list, notice]);
+    const list = byEnvironment.get(notice.environmentId);
+    if (list) list.push(notice);
+    else byEnvironment.set(notice.environmentId, [notice]);
   }
   for (const [id, list] of byEnvironment) if (list.some((n) => n.resourceType === 'environment')) byEnvironment.delete(id);
   if (byEnvironment.size === 0) return;
