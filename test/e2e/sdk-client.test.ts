@@ -14,9 +14,10 @@ import { SwitchyardProvider } from '../../sdk/src/openfeature/index.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { connectRedis } from '../../server/src/server.ts';
+import { silentLogger } from '../helpers/silent-logger.ts';
+import { until } from '../helpers/wait.ts';
 
 const user = { key: 'user-42', email: 'ana@ourcompany.com' };
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 let t: TestApp;
 let redis: Redis;
@@ -56,17 +57,9 @@ async function serverKey(): Promise<{ id: string; secret: string }> {
 }
 
 function client(options: Partial<ClientOptions> & { sdkKey: string }) {
-  const c = createClient({ url: baseUrl, logger: silent, reconnect: { initialDelayMs: 50, maxDelayMs: 200 }, ...options });
+  const c = createClient({ url: baseUrl, logger: silentLogger, reconnect: { initialDelayMs: 50, maxDelayMs: 200 }, ...options });
   clients.push(c);
   return c;
-}
-
-async function until(check: () => boolean, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('SDK client against the Switchyard server', () => {
@@ -81,11 +74,11 @@ describe('SDK client against the Switchyard server', () => {
     expect(flags.isEnabled('new-checkout', user)).toBe(false);
 
     await toggle('new-checkout', true);
-    await until(() => flags.isEnabled('new-checkout', user));
+    await until('new-checkout on', () => flags.isEnabled('new-checkout', user));
     expect(changes).toEqual([['new-checkout']]);
 
     await toggle('new-checkout', false);
-    await until(() => !flags.isEnabled('new-checkout', user));
+    await until('new-checkout off', () => !flags.isEnabled('new-checkout', user));
     expect(changes).toEqual([['new-checkout'], ['new-checkout']]);
   });
 
@@ -101,7 +94,7 @@ describe('SDK client against the Switchyard server', () => {
       const before = flags.version!;
 
       proxy.disconnect();
-      await until(() => flags.status === 'offline');
+      await until('client offline', () => flags.status === 'offline');
       await toggle('alpha', true);
       await toggle('beta', true);
       await createFlag('gamma');
@@ -109,7 +102,7 @@ describe('SDK client against the Switchyard server', () => {
       expect(flags.version).toBe(before);
 
       proxy.restore();
-      await until(() => flags.status === 'streaming' && flags.isEnabled('alpha', user) && flags.isEnabled('beta', user));
+      await until('client streaming with alpha and beta on', () => flags.status === 'streaming' && flags.isEnabled('alpha', user) && flags.isEnabled('beta', user));
       await new Promise((r) => setTimeout(r, 200));
       expect(changes).toEqual([['alpha', 'beta', 'gamma']]);
       expect(flags.allFlags(user)).toMatchObject({ alpha: true, beta: true, gamma: false, steady: false });
@@ -129,7 +122,7 @@ describe('SDK client against the Switchyard server', () => {
     expect(await flags.ready()).toBe(true);
 
     await api('DELETE', `/api/tokens/${key.id}`);
-    await until(() => flags.keyRejected);
+    await until('key rejected', () => flags.keyRejected);
     expect(flags.status).toBe('offline');
     expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/revoked|refused/)]);
     expect(errors[0]!.message).not.toContain(key.secret);
@@ -151,7 +144,7 @@ describe('SDK client against the Switchyard server', () => {
       expect(await flags.ready()).toBe(true);
       expect(flags.isEnabled('cross-replica', user)).toBe(false);
       await toggle('cross-replica', true); // through the first replica
-      await until(() => flags.isEnabled('cross-replica', user), 2000);
+      await until('cross-replica on', () => flags.isEnabled('cross-replica', user), 2000);
       expect(flags.status).toBe('streaming');
     } finally {
       await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -163,7 +156,7 @@ describe('SDK client against the Switchyard server', () => {
 
   it('serves the OpenFeature API through the provider, with ConfigurationChanged on a toggle', async () => {
     await createFlag('of-flag');
-    const provider = new SwitchyardProvider({ url: baseUrl, sdkKey: (await serverKey()).secret, logger: silent });
+    const provider = new SwitchyardProvider({ url: baseUrl, sdkKey: (await serverKey()).secret, logger: silentLogger });
     try {
       await OpenFeature.setProviderAndWait('sdk-e2e', provider);
       const of = OpenFeature.getClient('sdk-e2e');
@@ -172,7 +165,7 @@ describe('SDK client against the Switchyard server', () => {
       expect(await of.getBooleanDetails('of-flag', true, { targetingKey: 'user-42' })).toMatchObject({ value: false, reason: 'DISABLED' });
 
       await toggle('of-flag', true);
-      await until(() => changed.length > 0);
+      await until('ConfigurationChanged', () => changed.length > 0);
       expect(changed).toEqual([['of-flag']]);
       expect(await of.getBooleanDetails('of-flag', false, { targetingKey: 'user-42' })).toMatchObject({ value: true, reason: 'DEFAULT' });
       expect(await of.getBooleanDetails('of-flag', false, {})).toMatchObject({ value: false, errorCode: 'TARGETING_KEY_MISSING' });

@@ -10,7 +10,7 @@ import type { TestDatabase } from '../helpers/database.ts';
 import { ClientPool, createKeys, environmentVersion, seededDatabase } from './helpers/fleet.ts';
 import { ok } from './helpers/http.ts';
 import { ReplicaProcess } from './helpers/replica-process.ts';
-import { until } from './helpers/wait.ts';
+import { until } from '../helpers/wait.ts';
 
 const ana = { key: 'ana', email: 'ana@example.com' };
 const bob = { key: 'bob', email: 'bob@elsewhere.org' };

@@ -10,7 +10,7 @@ import { generateSecret } from '../../server/src/tokens/secrets.ts';
 import { ClientPool, createKeys, startReplica, type Replica } from './helpers/fleet.ts';
 import { call, ok } from './helpers/http.ts';
 import { PrivatePostgres } from './helpers/private-postgres.ts';
-import { until } from './helpers/wait.ts';
+import { until } from '../helpers/wait.ts';
 
 const user = { key: 'user-1', email: 'ana@example.com' };
 const betaRule = { id: 'beta', clauses: [{ attribute: 'email', op: 'endsWith', values: ['@example.com'] }], variation: 0 };

@@ -9,7 +9,7 @@ import type { TestDatabase } from '../helpers/database.ts';
 import { ClientPool, createKeys, environmentVersion, seededDatabase, startReplica, type Replica } from './helpers/fleet.ts';
 import { call, ok } from './helpers/http.ts';
 import { PrivateRedis } from './helpers/redis-server.ts';
-import { until } from './helpers/wait.ts';
+import { until } from '../helpers/wait.ts';
 
 const user = { key: 'user-1' };
 const NO_PERIODIC_CHECK = { versionCheckIntervalMs: 60_000 };

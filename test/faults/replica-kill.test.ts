@@ -9,7 +9,7 @@ import { ClientPool, createKeys, environmentVersion, seededDatabase } from './he
 import { ok } from './helpers/http.ts';
 import { PrivateRedis } from './helpers/redis-server.ts';
 import { ReplicaProcess } from './helpers/replica-process.ts';
-import { until } from './helpers/wait.ts';
+import { until } from '../helpers/wait.ts';
 
 const user = { key: 'user-1' };
 

@@ -15,5 +15,3 @@ export async function until<T>(what: string, check: () => T | Promise<T>, timeou
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
-
-export const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };

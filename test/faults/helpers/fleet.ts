@@ -10,7 +10,7 @@ import { connectRedis } from '../../../server/src/server.ts';
 import { generateSecret } from '../../../server/src/tokens/secrets.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
 import { ok } from './http.ts';
-import { silentLogger } from './wait.ts';
+import { silentLogger } from '../../helpers/silent-logger.ts';
 
 /** A database of the test's own on the suite's PostgreSQL, seeded as on first start, with an admin token. */
 export async function seededDatabase(): Promise<{ db: TestDatabase; adminToken: string }> {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { portAnswers } from '../../helpers/services.ts';
 import { freePort } from './ports.ts';
-import { until } from './wait.ts';
+import { until } from '../../helpers/wait.ts';
 import { killAndWait } from './processes.ts';
 
 /**

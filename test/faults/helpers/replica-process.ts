@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.ts';
-import { until } from './wait.ts';
+import { until } from '../../helpers/wait.ts';
 import { killAndWait } from './processes.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

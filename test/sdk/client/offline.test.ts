@@ -5,9 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, type FlagsClient } from '../../../sdk/src/client/index.ts';
 import type { ClientOptions } from '../../../sdk/src/client/types.ts';
 import { booleanFlag, ProtocolServer, snapshotOf } from './protocol-server.ts';
+import { silentLogger } from '../../helpers/silent-logger.ts';
 
 const user = { key: 'user-42' };
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const copy = {
   key: 'checkout-copy',
   kind: 'string' as const,
@@ -39,7 +39,7 @@ afterEach(async () => {
 });
 
 function client(options: ClientOptions) {
-  const c = createClient({ logger: silent, reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, ...options });
+  const c = createClient({ logger: silentLogger, reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, ...options });
   clients.push(c);
   return c;
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type FlagsClient } from '../../../sdk/src/client/index.ts';
 import type { ClientOptions } from '../../../sdk/src/client/types.ts';
 import { booleanFlag, ProtocolServer, segment, snapshotOf } from './protocol-server.ts';
+import { silentLogger } from '../../helpers/silent-logger.ts';
 
 const user = { key: 'user-42', email: 'ana@ourcompany.com' };
 const fast = { initialDelayMs: 20, maxDelayMs: 100, stableAfterMs: 50 };
@@ -22,12 +23,11 @@ async function start(snapshot = snapshotOf(1, [booleanFlag('new-checkout', false
 }
 
 function client(server: ProtocolServer, options: Partial<ClientOptions> = {}) {
-  const c = createClient({ url: server.url, sdkKey: 'sdk-key', reconnect: fast, logger: silent, ...options });
+  const c = createClient({ url: server.url, sdkKey: 'sdk-key', reconnect: fast, logger: silentLogger, ...options });
   clients.push(c);
   return c;
 }
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 function record(c: FlagsClient) {
   const changes: string[][] = [];

@@ -3,8 +3,8 @@ import type { FlagDefinition } from '../../../sdk/src/engine/types.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SwitchyardProvider } from '../../../sdk/src/openfeature/index.ts';
 import { booleanFlag, ProtocolServer, snapshotOf } from '../client/protocol-server.ts';
+import { silentLogger } from '../../helpers/silent-logger.ts';
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const json = (key: string, value: JsonValue): FlagDefinition => ({ ...booleanFlag(key, true), kind: 'json', variations: [null, value] });
 const snapshot = snapshotOf(3, [
   booleanFlag('new-checkout', true, 1, {
@@ -27,7 +27,7 @@ afterEach(async () => {
 
 async function setUp(domain: string) {
   server = await ProtocolServer.start({ snapshot });
-  const provider = new SwitchyardProvider({ url: server.url, sdkKey: 'sdk-key', logger: silent, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+  const provider = new SwitchyardProvider({ url: server.url, sdkKey: 'sdk-key', logger: silentLogger, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
   await OpenFeature.setProviderAndWait(domain, provider);
   return { provider, client: OpenFeature.getClient(domain) };
 }
@@ -92,7 +92,7 @@ describe('SwitchyardProvider (OpenFeature)', () => {
     server = await ProtocolServer.start({ snapshot });
     server.refuseUpgradesWith = 503;
     server.failSnapshotWith = 503;
-    const provider = new SwitchyardProvider({ url: server.url, sdkKey: 'sdk-key', logger: silent, readyTimeoutMs: 100, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+    const provider = new SwitchyardProvider({ url: server.url, sdkKey: 'sdk-key', logger: silentLogger, readyTimeoutMs: 100, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
     await expect(OpenFeature.setProviderAndWait('late', provider)).rejects.toThrow(/not ready/);
     const client = OpenFeature.getClient('late');
     expect(client.providerStatus).toBe(ProviderStatus.ERROR);
