@@ -2,28 +2,30 @@ import { enableLinearRegexpFallback } from '@switchyard/sdk';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
+import auditRoutes from './audit/routes.ts';
+import authPlugin from './auth/plugin.ts';
+import authRateLimitPlugin, { type AuthRateLimitOptions } from './auth/rate-limit.ts';
+import { createChangeBus } from './changes/bus-factory.ts';
+import type { ChangeBus } from './changes/change-bus.ts';
+import changesPlugin from './changes/plugin.ts';
+import prismaPlugin from './db/plugin.ts';
 import type { PrismaClient } from './db/prisma.ts';
-import authPlugin from './plugins/auth.ts';
-import errorHandlerPlugin from './plugins/error-handler.ts';
-import openApiPlugin from './plugins/openapi.ts';
-import prismaPlugin from './plugins/prisma.ts';
-import writesPlugin from './plugins/writes.ts';
-import authRateLimitPlugin, { type AuthRateLimitOptions } from './plugins/auth-rate-limit.ts';
-import { clientErrorHandler, frameworkErrors } from './plugins/client-errors.ts';
-import jsonBodyPlugin from './plugins/json-body.ts';
-import routeRegistryPlugin from './plugins/route-registry.ts';
-import { withRedaction } from './plugins/log-redaction.ts';
-import securityHeadersPlugin from './plugins/security-headers.ts';
-import healthRoutes from './health/routes.ts';
 import environmentRoutes from './environments/routes.ts';
 import flagRoutes from './flags/routes.ts';
-import segmentRoutes from './segments/routes.ts';
-import tokenRoutes from './tokens/routes.ts';
-import auditRoutes from './audit/routes.ts';
-import type { ChangeBus } from './streaming/change-bus.ts';
-import { createChangeBus } from './streaming/bus-factory.ts';
-import streamingPlugin, { type StreamingOptions } from './streaming/plugin.ts';
+import healthRoutes from './health/routes.ts';
+import { clientErrorHandler, frameworkErrors } from './http/client-errors.ts';
+import errorHandlerPlugin from './http/error-handler.ts';
+import jsonBodyPlugin from './http/json-body.ts';
+import { withRedaction } from './http/log-redaction.ts';
+import openApiPlugin from './http/openapi.ts';
+import routeRegistryPlugin from './http/route-registry.ts';
+import securityHeadersPlugin from './http/security-headers.ts';
 import sdkApiRoutes from './sdk-api/routes.ts';
+import segmentRoutes from './segments/routes.ts';
+import { attachPatches } from './snapshots/patches.ts';
+import snapshotsPlugin, { type SnapshotOptions } from './snapshots/plugin.ts';
+import streamingPlugin, { type StreamingOptions } from './streaming/plugin.ts';
+import tokenRoutes from './tokens/routes.ts';
 
 export type AppOptions = {
   prisma: PrismaClient;
@@ -32,8 +34,8 @@ export type AppOptions = {
   changeBus?: ChangeBus;
   /** Prefix of every Redis key and channel (default 'switchyard'), so deployments and test runs sharing a Redis never collide. */
   redisNamespace?: string;
-  /** Stream heartbeat, limits and cache settings (see DEFAULT_STREAMING_OPTIONS). */
-  streaming?: Partial<StreamingOptions>;
+  /** Stream heartbeat and limits, cache and version-check settings (DEFAULT_STREAMING_OPTIONS, DEFAULT_SNAPSHOT_OPTIONS). */
+  streaming?: Partial<StreamingOptions & SnapshotOptions>;
   /** Credentials are always censored from it (see log-redaction.ts). */
   logger?: FastifyServerOptions['logger'];
   bodyLimit?: number;
@@ -65,10 +67,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const redisNamespace = options.redisNamespace ?? 'switchyard';
   const bus = await createChangeBus({ changeBus: options.changeBus, redis: options.redis, namespace: redisNamespace, log: app.log });
   app.addHook('onClose', () => bus.close());
-  await app.register(writesPlugin, { changeBus: bus.changeBus });
+  // Patches are built inside each write's transaction, from the rows about to commit.
+  await app.register(changesPlugin, { changeBus: bus.changeBus, beforeCommit: attachPatches });
   await app.register(authRateLimitPlugin, options.authRateLimit ?? {});
   await app.register(authPlugin);
-  await app.register(streamingPlugin, { redis: options.redis ?? null, namespace: redisNamespace, options: options.streaming });
+  await app.register(snapshotsPlugin, { redis: options.redis ?? null, namespace: redisNamespace, options: options.streaming ?? {} });
+  await app.register(streamingPlugin, { options: options.streaming ?? {} });
   await app.register(sdkApiRoutes, { prefix: '/sdk' });
 
   await app.register(healthRoutes, { redis: options.redis ?? null });

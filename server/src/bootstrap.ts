@@ -1,7 +1,7 @@
 import { lockForTransaction } from './db/locks.ts';
 import type { PrismaClient } from './db/prisma.ts';
 import { DEFAULT_ENVIRONMENTS } from './environments/repository.ts';
-import { displayPrefix, generateSecret, hashSecret } from './tokens/secrets.ts';
+import { displayPrefix, generateSecret, hashSecret } from './auth/secrets.ts';
 
 
 export type SeedResult = {

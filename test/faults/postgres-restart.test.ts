@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOnFirstStart } from '../../server/src/bootstrap.ts';
 import { createPrisma, type PrismaClient } from '../../server/src/db/prisma.ts';
 import { KEY_CACHE_TTL_MS } from '../../server/src/sdk-api/routes.ts';
-import { generateSecret } from '../../server/src/tokens/secrets.ts';
+import { generateSecret } from '../../server/src/auth/secrets.ts';
 import { ClientPool, createKeys, startReplica, type Replica } from './helpers/fleet.ts';
 import { call, ok } from './helpers/http.ts';
 import { PrivatePostgres } from './helpers/private-postgres.ts';

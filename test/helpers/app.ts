@@ -2,7 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp, type AppOptions } from '../../server/src/app.ts';
 import { seedOnFirstStart } from '../../server/src/bootstrap.ts';
-import { displayPrefix, generateSecret, hashSecret, type TokenKind } from '../../server/src/tokens/secrets.ts';
+import { displayPrefix, generateSecret, hashSecret, type TokenKind } from '../../server/src/auth/secrets.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export type TestApp = {

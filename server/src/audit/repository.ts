@@ -1,5 +1,5 @@
 import type { PrismaClient, Prisma } from '../db/prisma.ts';
-import { badRequest } from '../plugins/http-errors.ts';
+import { badRequest } from '../http/http-error.ts';
 import type { AuditEventView, AuditQuery } from './schemas.ts';
 
 type AuditRow = Prisma.AuditEventGetPayload<object>;

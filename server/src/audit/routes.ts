@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { errorResponses } from '../shared/schemas.ts';
+import { errorResponses } from '../http/schemas.ts';
 import { findAuditEvents } from './repository.ts';
 import { AuditPageSchema, AuditQuerySchema } from './schemas.ts';
 

@@ -1,4 +1,4 @@
-import type { Transaction } from '../plugins/writes.ts';
+import type { Transaction } from './prisma.ts';
 
 /**
  * Every advisory lock Switchyard takes, in one place so two can never share a key by accident.

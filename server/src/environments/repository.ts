@@ -1,6 +1,5 @@
-import type { PrismaClient } from '../db/prisma.ts';
-import type { Transaction } from '../plugins/writes.ts';
-import { notFound } from '../plugins/http-errors.ts';
+import type { PrismaClient, Transaction } from '../db/prisma.ts';
+import { notFound } from '../http/http-error.ts';
 import type { EnvironmentView } from './schemas.ts';
 
 type EnvironmentRow = { id: string; key: string; name: string; version: number; createdAt: Date; updatedAt: Date };

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { isUniqueViolation } from '../db/errors.ts';
 import { lockForTransaction } from '../db/locks.ts';
 import { defaultFlagConfig } from '../flags/defaults.ts';
-import { conflict } from '../plugins/http-errors.ts';
-import { errorResponses } from '../shared/schemas.ts';
+import { conflict } from '../http/http-error.ts';
+import { errorResponses } from '../http/schemas.ts';
 import { requireEnvironment, toEnvironmentView } from './repository.ts';
 import { CreateEnvironmentSchema, EnvironmentParamsSchema, EnvironmentSchema, UpdateEnvironmentSchema } from './schemas.ts';
 
@@ -36,7 +36,7 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
   }, async (request, reply) => {
     const { key, name } = request.body;
     try {
-      const created = await app.write(request.principal, async (w) => {
+      const created = await app.changes.run(request.principal?.name ?? 'system', async (w) => {
         await lockForTransaction(w.tx, 'flagEnvironmentPairs');
         const env = await w.tx.environment.create({ data: { key, name } });
         const flags = await w.tx.flag.findMany({ select: { id: true, variations: true } });
@@ -63,7 +63,7 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
   app.patch('/:env', {
     schema: { tags, summary: 'Rename an environment', params: EnvironmentParamsSchema, body: UpdateEnvironmentSchema, response: { 200: EnvironmentSchema, ...errorResponses(400, 401, 403, 404) } },
   }, async (request) =>
-    app.write(request.principal, async (w) => {
+    app.changes.run(request.principal?.name ?? 'system', async (w) => {
       const before = await requireEnvironment(w.tx, request.params.env);
       const after = await w.tx.environment.update({ where: { id: before.id }, data: { name: request.body.name } });
       await w.audit({
@@ -87,7 +87,7 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
       response: { 204: z.null().describe('deleted'), ...errorResponses(401, 403, 404) },
     },
   }, async (request, reply) => {
-    await app.write(request.principal, async (w) => {
+    await app.changes.run(request.principal?.name ?? 'system', async (w) => {
       const env = await requireEnvironment(w.tx, request.params.env);
       await w.tx.environment.delete({ where: { id: env.id } });
       await w.audit({ action: 'environment.deleted', resourceType: 'environment', resourceKey: env.key, environmentKey: env.key, before: toEnvironmentView(env) });

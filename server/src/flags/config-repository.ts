@@ -1,7 +1,6 @@
 import { validateFlagConfig, type FlagConfig, type Prerequisite, type ValidationProblem } from '@switchyard/sdk/schema';
-import type { PrismaClient } from '../db/prisma.ts';
-import { notFound } from '../plugins/http-errors.ts';
-import type { Transaction } from '../plugins/writes.ts';
+import type { PrismaClient, Transaction } from '../db/prisma.ts';
+import { notFound } from '../http/http-error.ts';
 import { variationsOf, type FlagRow } from './repository.ts';
 import type { FlagConfigView } from './schemas.ts';
 

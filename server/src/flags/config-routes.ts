@@ -3,9 +3,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Prisma } from '../db/prisma.ts';
 import { requireEnvironment } from '../environments/repository.ts';
-import { conflict, formatPath, preconditionFailed, unprocessable } from '../plugins/http-errors.ts';
-import { expectedVersion, setVersionHeaders } from '../shared/etag.ts';
-import { errorResponses } from '../shared/schemas.ts';
+import { formatPath } from '../errors/index.ts';
+import { conflict, preconditionFailed, unprocessable } from '../http/http-error.ts';
+import { expectedVersion, setVersionHeaders } from '../http/etag.ts';
+import { errorResponses } from '../http/schemas.ts';
 import { configOf, crossReferenceProblems, lockFlagConfig, requireFlagConfig, toConfigView } from './config-repository.ts';
 import { validationFailed } from './errors.ts';
 import { lockFlag, lockPrerequisiteGraph, requireFlag } from './repository.ts';
@@ -38,7 +39,7 @@ export default async function configRoutes(fastify: FastifyInstance) {
   /** One configuration write: locks, If-Match, archived check, validation, versioned update, snapshot touch, audit. */
   const writeConfig = (request: FastifyRequest, params: { key: string; env: string }, change: Change): Promise<FlagConfigView> => {
     const expected = expectedVersion(request);
-    return app.write(request.principal, async (w) => {
+    return app.changes.run(request.principal?.name ?? 'system', async (w) => {
       if (change.mayHavePrerequisites) await lockPrerequisiteGraph(w.tx);
       const env = await requireEnvironment(w.tx, params.env);
       const flag = await lockFlag(w.tx, params.key, 'share');

@@ -1,4 +1,5 @@
-import { formatPath, HttpError } from '../plugins/http-errors.ts';
+import { formatPath } from '../errors/index.ts';
+import { HttpError } from '../http/http-error.ts';
 
 /** A 400 shaped like the schema validator's, for body checks that need stored state (e.g. the flag's kind). */
 export function validationFailed(problems: { path: PropertyKey[]; message: string }[]): HttpError {

@@ -1,7 +1,6 @@
 import { lockForTransaction } from '../db/locks.ts';
-import type { PrismaClient } from '../db/prisma.ts';
-import type { Transaction } from '../plugins/writes.ts';
-import { conflict, notFound } from '../plugins/http-errors.ts';
+import type { PrismaClient, Transaction } from '../db/prisma.ts';
+import { conflict, notFound } from '../http/http-error.ts';
 import type { FlagView } from './schemas.ts';
 
 type Db = PrismaClient | Transaction;

@@ -6,9 +6,9 @@ import { isUniqueViolation } from '../db/errors.ts';
 import { lockForTransaction } from '../db/locks.ts';
 import type { Prisma } from '../db/prisma.ts';
 import { requireEnvironment } from '../environments/repository.ts';
-import { conflict, preconditionFailed, unprocessable } from '../plugins/http-errors.ts';
-import { errorResponses } from '../shared/schemas.ts';
-import { expectedVersion, setVersionHeaders } from '../shared/etag.ts';
+import { conflict, preconditionFailed, unprocessable } from '../http/http-error.ts';
+import { errorResponses } from '../http/schemas.ts';
+import { expectedVersion, setVersionHeaders } from '../http/etag.ts';
 import { toConfigView } from './config-repository.ts';
 import configRoutes from './config-routes.ts';
 import { defaultFlagConfig } from './defaults.ts';
@@ -48,7 +48,7 @@ export default async function flagRoutes(fastify: FastifyInstance) {
     const body = request.body;
     const variations = body.variations ?? [...BOOLEAN_VARIATIONS];
     try {
-      const created = await app.write(request.principal, async (w) => {
+      const created = await app.changes.run(request.principal?.name ?? 'system', async (w) => {
         await lockForTransaction(w.tx, 'flagEnvironmentPairs');
         const flag = await w.tx.flag.create({
           data: {
@@ -139,7 +139,7 @@ export default async function flagRoutes(fastify: FastifyInstance) {
   }, async (request, reply) => {
     const expected = expectedVersion(request);
     const body = request.body;
-    const updated = await app.write(request.principal, async (w) => {
+    const updated = await app.changes.run(request.principal?.name ?? 'system', async (w) => {
       const before = await lockFlag(w.tx, request.params.key, 'update');
       if (expected !== null && expected !== before.version) throw preconditionFailed(before.version);
       if (body.variations !== undefined) {
@@ -175,7 +175,7 @@ export default async function flagRoutes(fastify: FastifyInstance) {
 
   const setArchived = (request: FastifyRequest, key: string, archived: boolean) => {
     const expected = expectedVersion(request);
-    return app.write(request.principal, async (w) => {
+    return app.changes.run(request.principal?.name ?? 'system', async (w) => {
       if (archived) await lockPrerequisiteGraph(w.tx);
       const before = await lockFlag(w.tx, key, 'update');
       if (expected !== null && expected !== before.version) throw preconditionFailed(before.version);
@@ -234,7 +234,7 @@ export default async function flagRoutes(fastify: FastifyInstance) {
     },
   }, async (request, reply) => {
     const expected = expectedVersion(request);
-    await app.write(request.principal, async (w) => {
+    await app.changes.run(request.principal?.name ?? 'system', async (w) => {
       await lockPrerequisiteGraph(w.tx);
       const flag = await lockFlag(w.tx, request.params.key, 'update');
       if (expected !== null && expected !== flag.version) throw preconditionFailed(flag.version);

@@ -1,6 +1,6 @@
 import { FlagConfigSchema, FlagKindSchema, LIMITS } from '@switchyard/sdk/schema';
 import { z } from 'zod';
-import { DescriptionSchema, KeySchema, NameSchema, PaginationQuerySchema, page } from '../shared/schemas.ts';
+import { DescriptionSchema, KeySchema, NameSchema, PaginationQuerySchema, page } from '../http/schemas.ts';
 import { variationProblems } from './variations.ts';
 
 const VariationValueSchema = z.unknown().describe('a value of the flag’s kind (any JSON value for a json flag)');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { allFlags, evaluate, prepareSnapshot, type EvaluationDetail, type PreparedSnapshot } from '@switchyard/sdk';
-import type { CachedSnapshot } from '../cache/snapshot-cache.ts';
+import type { CachedSnapshot } from '../snapshots/snapshot-cache.ts';
 import type { EvaluateBody } from './schemas.ts';
 
 const prepared = new WeakMap<CachedSnapshot, PreparedSnapshot>();

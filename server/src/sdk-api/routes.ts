@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { unauthorized } from '../plugins/http-errors.ts';
-import { etagFor } from '../shared/etag.ts';
-import { errorResponses } from '../shared/schemas.ts';
+import { unauthorized } from '../http/http-error.ts';
+import { etagFor } from '../http/etag.ts';
+import { errorResponses } from '../http/schemas.ts';
 import { evaluateForClient, requestHash } from './remote-evaluation.ts';
 import { EvaluateBodySchema, EvaluationResultSchema, SnapshotResponseSchema } from './schemas.ts';
 
 const tags = ['sdk'];
-export { SDK_KEY_CACHE_TTL_MS as KEY_CACHE_TTL_MS } from '../plugins/auth.ts';
+export { SDK_KEY_CACHE_TTL_MS as KEY_CACHE_TTL_MS } from '../auth/plugin.ts';
 
 /** Remote evaluation is called from browsers on any origin; only this route is open to them. */
 async function allowAnyOrigin(_request: FastifyRequest, reply: FastifyReply): Promise<void> {

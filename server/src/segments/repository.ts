@@ -1,7 +1,7 @@
 import { validateSegment, type SegmentRule } from '@switchyard/sdk/schema';
-import type { PrismaClient } from '../db/prisma.ts';
-import { formatPath, notFound, unprocessable, type ErrorDetail } from '../plugins/http-errors.ts';
-import type { Transaction } from '../plugins/writes.ts';
+import type { PrismaClient, Transaction } from '../db/prisma.ts';
+import { type ErrorDetail, formatPath } from '../errors/index.ts';
+import { notFound, unprocessable } from '../http/http-error.ts';
 import type { SegmentContent, SegmentView } from './schemas.ts';
 
 type SegmentRow = {

@@ -3,9 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isUniqueViolation } from '../db/errors.ts';
 import { requireEnvironment } from '../environments/repository.ts';
-import { conflict, preconditionFailed } from '../plugins/http-errors.ts';
-import { expectedVersion, setVersionHeaders } from '../shared/etag.ts';
-import { PaginationQuerySchema, errorResponses, page } from '../shared/schemas.ts';
+import { conflict, preconditionFailed } from '../http/http-error.ts';
+import { expectedVersion, setVersionHeaders } from '../http/etag.ts';
+import { PaginationQuerySchema, errorResponses, page } from '../http/schemas.ts';
 import { assertValidReferences, findSegmentUsages, requireSegment, segmentData, toSegmentView } from './repository.ts';
 import { CreateSegmentSchema, ReplaceSegmentSchema, SegmentListParamsSchema, SegmentParamsSchema, SegmentSchema } from './schemas.ts';
 
@@ -63,7 +63,7 @@ export default async function segmentRoutes(fastify: FastifyInstance) {
   }, async (request, reply) => {
     const { key, ...content } = request.body;
     try {
-      const created = await app.write(request.principal, async (w) => {
+      const created = await app.changes.run(request.principal?.name ?? 'system', async (w) => {
         const env = await requireEnvironment(w.tx, request.params.env);
         // Bumping the environment first locks its row: segment writes in one environment run one at a
         // time, so two concurrent writes cannot each pass the reference checks and together form a cycle.
@@ -100,7 +100,7 @@ export default async function segmentRoutes(fastify: FastifyInstance) {
   }, async (request, reply) => {
     const expected = expectedVersion(request);
     const { segmentKey } = request.params;
-    const updated = await app.write(request.principal, async (w) => {
+    const updated = await app.changes.run(request.principal?.name ?? 'system', async (w) => {
       const env = await requireEnvironment(w.tx, request.params.env);
       await w.touchEnvironment(env.id, 'segment', segmentKey); // locks the environment, as in create
       const before = await requireSegment(w.tx, env, segmentKey);
@@ -137,7 +137,7 @@ export default async function segmentRoutes(fastify: FastifyInstance) {
     },
   }, async (request, reply) => {
     const { segmentKey } = request.params;
-    await app.write(request.principal, async (w) => {
+    await app.changes.run(request.principal?.name ?? 'system', async (w) => {
       const env = await requireEnvironment(w.tx, request.params.env);
       await w.touchEnvironment(env.id, 'segment', segmentKey); // locks the environment, as in create
       const segment = await requireSegment(w.tx, env, segmentKey);

@@ -1,6 +1,6 @@
 import { SegmentDefinitionSchema, SegmentRulesSchema } from '@switchyard/sdk/schema';
 import { z } from 'zod';
-import { DescriptionSchema, KeySchema, NameSchema } from '../shared/schemas.ts';
+import { DescriptionSchema, KeySchema, NameSchema } from '../http/schemas.ts';
 
 // Rule, clause and list shapes (and their limits) come from the SDK's schemas, which the engine evaluates.
 const IncludedSchema = SegmentDefinitionSchema.shape.included.describe('context keys always in the segment');

@@ -1,7 +1,7 @@
-import type { CachedSnapshot } from '../cache/snapshot-cache.ts';
+import type { CachedSnapshot } from '../snapshots/snapshot-cache.ts';
 import type { Connection } from './connection.ts';
 import { patchMessage, snapshotMessage, type Outgoing } from './messages.ts';
-import type { Patch } from './snapshot.ts';
+import type { Patch } from '../changes/notice.ts';
 
 /** Where a channel reads what it sends. */
 export type StreamSource = {

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { Principal } from '../plugins/auth.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { Channel } from './channel.ts';
 import { CloseCode, type Outgoing } from './messages.ts';
 

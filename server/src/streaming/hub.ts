@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { PrismaClient } from '../db/prisma.ts';
-import type { Principal } from '../plugins/auth.ts';
-import type { ChangeNotice } from './change-bus.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { ChangeNotice } from '../changes/notice.ts';
 import { Channel, type StreamSource } from './channel.ts';
 import { Connection } from './connection.ts';
 import { CloseCode, parseClientMessage, pingMessage, pongMessage, snapshotMessage } from './messages.ts';

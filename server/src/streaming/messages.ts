@@ -1,5 +1,5 @@
-import type { CachedSnapshot } from '../cache/snapshot-cache.ts';
-import type { Patch } from './snapshot.ts';
+import type { CachedSnapshot } from '../snapshots/snapshot-cache.ts';
+import type { Patch } from '../changes/notice.ts';
 
 /** Close codes of the stream protocol (PROTOCOL.md). */
 export const CloseCode = {

@@ -1,97 +1,46 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
-import { EvalCache } from '../cache/eval-cache.ts';
-import { SnapshotCache } from '../cache/snapshot-cache.ts';
-import { DEFAULT_HUB_LIMITS, StreamHub, type HubLimits } from './hub.ts';
+import { loadPatch } from '../snapshots/read-model.ts';
+import { DEFAULT_HUB_LIMITS, type HubLimits, StreamHub } from './hub.ts';
 import streamRoutes from './routes.ts';
-import { loadPatch } from './snapshot.ts';
-import { VersionTracker } from './version-tracker.ts';
 
 export type StreamingOptions = HubLimits & {
-  /** How often each replica reads every environment's version from the database (the safety net for lost notices). */
-  versionCheckIntervalMs: number;
-  snapshotCacheTtlSeconds: number;
-  evalCacheTtlSeconds: number;
   /** Largest client message; a bigger one closes the connection with 1009. */
   maxMessageBytes: number;
 };
 
 export const DEFAULT_STREAMING_OPTIONS: StreamingOptions = {
   ...DEFAULT_HUB_LIMITS,
-  versionCheckIntervalMs: 3_000,
-  snapshotCacheTtlSeconds: 3600,
-  evalCacheTtlSeconds: 300,
   maxMessageBytes: 64 * 1024,
 };
 
 declare module 'fastify' {
   interface FastifyInstance {
-    snapshots: SnapshotCache;
-    evalCache: EvalCache;
-    versions: VersionTracker;
     streamHub: StreamHub;
-    /** Closes, on every replica, the stream connections that use this token. Call it after revoking the token. */
-    disconnectToken(tokenId: string): Promise<void>;
   }
 }
 
-export type StreamingPluginOptions = {
-  redis: Redis | null;
-  namespace: string;
-  options?: Partial<StreamingOptions>;
-};
-
-/** Snapshot and evaluation caches, the version tracker, and the websocket stream with its hub. */
+/** The websocket stream and its hub, fed by the change bus and the snapshots' version checks. */
 export default fp(
-  async function streaming(app: FastifyInstance, opts: StreamingPluginOptions) {
+  async function streaming(app: FastifyInstance, opts: { options?: Partial<StreamingOptions> }) {
     const settings: StreamingOptions = { ...DEFAULT_STREAMING_OPTIONS, ...opts.options };
-    const warn = (what: string) => (err: unknown) => app.log.warn({ err }, what);
-
-    const versions = new VersionTracker(app.prisma, warn('could not check environment versions'));
-    const snapshots = new SnapshotCache({
-      prisma: app.prisma,
-      redis: opts.redis,
-      namespace: opts.namespace,
-      tracker: versions,
-      ttlSeconds: settings.snapshotCacheTtlSeconds,
-      onError: warn('snapshot cache: Redis failed; using the database'),
-    });
-    const evalCache = new EvalCache({
-      redis: opts.redis,
-      namespace: opts.namespace,
-      ttlSeconds: settings.evalCacheTtlSeconds,
-      onError: warn('evaluation cache: Redis failed'),
-    });
     const hub = new StreamHub({
       prisma: app.prisma,
       authenticate: (secret) => app.authenticateSecret(secret),
       log: app.log,
       limits: settings,
       source: {
-        currentSnapshot: (key) => snapshots.current(key),
+        currentSnapshot: (key) => app.snapshots.current(key),
         loadPatch: (key, from) => loadPatch(app.prisma, key, from),
-        latestVersion: (key) => versions.get(key),
-        observe: (key, version) => versions.observe(key, version),
+        latestVersion: (key) => app.versions.get(key),
+        observe: (key, version) => app.versions.observe(key, version),
       },
     });
-
-    app.decorate('snapshots', snapshots);
-    app.decorate('evalCache', evalCache);
-    app.decorate('versions', versions);
     app.decorate('streamHub', hub);
-    app.decorate('disconnectToken', async (tokenId: string) => {
-      await app.changeBus.publish({ environmentId: '', environmentKey: '', version: 0, resourceType: 'token', resourceKey: tokenId });
-    });
 
-    const unsubscribe = app.changeBus.subscribe((notice) => {
-      if (notice.resourceType !== 'token') versions.observe(notice.environmentKey, notice.version);
-      hub.onNotice(notice);
-    });
-    const unsubscribeResubscribe = app.changeBus.onResubscribe?.(() => void versions.check().then(() => hub.reconcile()));
-    const checkTimer = setInterval(() => void versions.check().then(() => hub.reconcile()), settings.versionCheckIntervalMs);
-    checkTimer.unref();
+    const unsubscribe = app.changeBus.subscribe((notice) => hub.onNotice(notice));
+    const unsubscribeChecked = app.versions.onChecked(() => hub.reconcile());
     hub.start();
 
     await app.register(websocket, {
@@ -105,15 +54,10 @@ export default fp(
     });
     await app.register(streamRoutes, { hub });
 
-    app.addHook('onReady', async () => {
-      await versions.check();
-    });
     app.addHook('onClose', async () => {
-      clearInterval(checkTimer);
       unsubscribe();
-      unsubscribeResubscribe?.();
-      versions.stop();
+      unsubscribeChecked();
     });
   },
-  { name: 'streaming', dependencies: ['prisma', 'writes', 'auth'] },
+  { name: 'streaming', dependencies: ['prisma', 'changes', 'auth', 'snapshots'] },
 );

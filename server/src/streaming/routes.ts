@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { bearerSecret } from '../plugins/auth.ts';
+import { bearerSecret } from '../auth/plugin.ts';
 import type { StreamHub } from './hub.ts';
 import { parseVersion } from './messages.ts';
 

@@ -1,9 +1,8 @@
 import { lockForTransaction } from '../db/locks.ts';
-import type { PrismaClient } from '../db/prisma.ts';
-import type { Transaction } from '../plugins/writes.ts';
-import { conflict, notFound } from '../plugins/http-errors.ts';
+import type { PrismaClient, Transaction } from '../db/prisma.ts';
+import { conflict, notFound } from '../http/http-error.ts';
 import type { TokenView } from './schemas.ts';
-import { displayPrefix, generateSecret, hashSecret, type TokenKind } from './secrets.ts';
+import { displayPrefix, generateSecret, hashSecret, type TokenKind } from '../auth/secrets.ts';
 
 type TokenRow = {
   id: string;

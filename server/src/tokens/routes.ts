@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HttpError, conflict } from '../plugins/http-errors.ts';
-import type { Transaction } from '../plugins/writes.ts';
-import { errorResponses } from '../shared/schemas.ts';
+import { HttpError, conflict } from '../http/http-error.ts';
+import type { Transaction } from '../db/prisma.ts';
+import { errorResponses } from '../http/schemas.ts';
 import { assertAnotherActiveAdmin, insertToken, requireToken, revokeToken, toNewTokenView, toTokenView, withEnvironmentKey } from './repository.ts';
 import { CreateTokenSchema, CreatedTokenSchema, ListTokensQuerySchema, TokenParamsSchema, TokenSchema, type CreatedTokenView } from './schemas.ts';
 
@@ -52,7 +52,7 @@ export default async function tokenRoutes(fastify: FastifyInstance) {
     },
   }, async (request, reply) => {
     const { name, kind, environment } = request.body;
-    const created = await app.write(request.principal, async (w): Promise<CreatedTokenView> => {
+    const created = await app.changes.run(request.principal?.name ?? 'system', async (w): Promise<CreatedTokenView> => {
       const environmentId = await environmentIdFor(w.tx, environment, 'body.environment');
       const { row, secret } = await insertToken(w.tx, { name, kind, environmentId });
       const view = toNewTokenView(row);
@@ -73,17 +73,15 @@ export default async function tokenRoutes(fastify: FastifyInstance) {
       response: { 200: TokenSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request) =>
-    app.write(request.principal, async (w) => {
+    app.changes.run(request.principal?.name ?? 'system', async (w) => {
       const token = await requireToken(w.tx, request.params.id);
       if (token.revokedAt) return toTokenView(token);
       if (token.kind === 'admin') await assertAnotherActiveAdmin(w.tx, token.id);
       if (!(await revokeToken(w.tx, token.id, new Date()))) return toTokenView(await requireToken(w.tx, token.id));
       const after = toTokenView(await requireToken(w.tx, token.id));
       await w.audit({ action: 'token.revoked', resourceType: 'token', resourceKey: token.id, environmentKey: after.environment, before: toTokenView(token), after });
+      w.tokenRevoked(token.id); // closes its open streams on every replica
       return after;
-    }).then(async (view) => {
-      await app.disconnectToken(view.id); // closes its open streams on every replica
-      return view;
     }),
   );
 
@@ -98,11 +96,12 @@ export default async function tokenRoutes(fastify: FastifyInstance) {
       response: { 201: CreatedTokenSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
-    const created = await app.write(request.principal, async (w): Promise<CreatedTokenView> => {
+    const created = await app.changes.run(request.principal?.name ?? 'system', async (w): Promise<CreatedTokenView> => {
       const old = await requireToken(w.tx, request.params.id);
       if (!(await revokeToken(w.tx, old.id, new Date()))) {
         throw conflict(`Token "${old.id}" is revoked and cannot be rotated`, [{ path: 'params.id', message: 'already revoked' }]);
       }
+      w.tokenRevoked(old.id); // the old key's open streams close on every replica
       const { row, secret } = await insertToken(w.tx, { name: old.name, kind: old.kind, environmentId: old.environmentId });
       const view = toNewTokenView(row);
       await w.audit({
@@ -115,7 +114,6 @@ export default async function tokenRoutes(fastify: FastifyInstance) {
       });
       return { ...view, secret };
     });
-    await app.disconnectToken(request.params.id); // the old key's open streams close on every replica
     return reply.code(201).send(created);
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KeySchema, NameSchema } from '../shared/schemas.ts';
+import { KeySchema, NameSchema } from '../http/schemas.ts';
 
 export const TokenKindSchema = z.enum(['admin', 'server', 'client']);
 

@@ -7,7 +7,7 @@ import { buildApp, type AppOptions } from '../../../server/src/app.ts';
 import { seedOnFirstStart } from '../../../server/src/bootstrap.ts';
 import { createPrisma, type PrismaClient } from '../../../server/src/db/prisma.ts';
 import { connectRedis } from '../../../server/src/server.ts';
-import { generateSecret } from '../../../server/src/tokens/secrets.ts';
+import { generateSecret } from '../../../server/src/auth/secrets.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
 import { ok } from './http.ts';
 import { silentLogger } from '../../helpers/silent-logger.ts';

@@ -19,7 +19,7 @@ describe('audit log API', () => {
   };
   /** A flag change recorded through the same write path the flags API uses. */
   const flagEvent = (flagKey: string, environmentKey: string | null, action = 'flag.updated') =>
-    t.app.write(null, (w) => w.audit({ action, resourceType: 'flag', resourceKey: flagKey, flagKey, environmentKey, before: { on: false }, after: { on: true } }));
+    t.app.changes.run('system', (w) => w.audit({ action, resourceType: 'flag', resourceKey: flagKey, flagKey, environmentKey, before: { on: false }, after: { on: true } }));
 
   it('refuses requests without a token (401) and with server or client keys (403)', async () => {
     expect((await t.request('GET', '/api/audit', { token: null })).statusCode).toBe(401);

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from '../../../server/src/plugins/json-body.ts';
+import { MAX_JSON_DEPTH } from '../../../server/src/http/json-body.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 import { dumpDatabase } from './db-dump.ts';
 import { createEditedResources, jsonTypeOf, valueAt, withValueAt, WRITE_ROUTES, type Path, type WriteRoute } from './write-routes.ts';

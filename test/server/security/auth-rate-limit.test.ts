@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateSecret } from '../../../server/src/tokens/secrets.ts';
+import { generateSecret } from '../../../server/src/auth/secrets.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 
 const apps: TestApp[] = [];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { API_CSP, DOCS_CSP } from '../../../server/src/plugins/security-headers.ts';
+import { API_CSP, DOCS_CSP } from '../../../server/src/http/security-headers.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 
 let t: TestApp;

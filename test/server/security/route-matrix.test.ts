@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { generateSecret } from '../../../server/src/tokens/secrets.ts';
+import { generateSecret } from '../../../server/src/auth/secrets.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 
 type Credential = 'none' | 'malformed' | 'unknown' | 'revoked admin' | 'admin' | 'server key A' | 'server key B' | 'client key A';

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSecret, hashSecret } from '../../../server/src/tokens/secrets.ts';
+import { generateSecret, hashSecret } from '../../../server/src/auth/secrets.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 
 const logLines: string[] = [];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashSecret } from '../../../server/src/tokens/secrets.ts';
+import { hashSecret } from '../../../server/src/auth/secrets.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 import { dumpDatabase } from '../bad-input/db-dump.ts';
 

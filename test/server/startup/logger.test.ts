@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { withRedaction } from '../../../server/src/plugins/log-redaction.ts';
+import { withRedaction } from '../../../server/src/http/log-redaction.ts';
 import { describeUrl, loggerOptions } from '../../../server/src/server.ts';
 
 function capturingApp(level: Parameters<typeof loggerOptions>[0]) {

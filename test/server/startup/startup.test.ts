@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
-import { generateSecret } from '../../../server/src/tokens/secrets.ts';
+import { generateSecret } from '../../../server/src/auth/secrets.ts';
 import { createEmptyDatabase } from '../../helpers/database.ts';
 import { portAnswers } from '../../helpers/services.ts';
 import { cleanEnv, spawnProcess, type Spawned } from './spawn.ts';

@@ -2,16 +2,19 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../../server/src/app.ts';
 import { createPrisma } from '../../../server/src/db/prisma.ts';
-import { InProcessChangeBus, type ChangeNotice } from '../../../server/src/streaming/change-bus.ts';
-import { MAX_NOTICE_BYTES, RedisChangeBus } from '../../../server/src/streaming/redis-change-bus.ts';
-import { loadPatch, type Patch } from '../../../server/src/streaming/snapshot.ts';
+import { InProcessChangeBus } from '../../../server/src/changes/change-bus.ts';
+import type { ChangeNotice, EnvironmentChangeNotice, Patch } from '../../../server/src/changes/notice.ts';
+import { MAX_NOTICE_BYTES, RedisChangeBus } from '../../../server/src/changes/redis-change-bus.ts';
+import { loadPatch } from '../../../server/src/snapshots/read-model.ts';
 import type { TestApp } from '../../helpers/app.ts';
 import { createFlag, environmentVersion, startStreamingApp, StreamClient, testNamespace, toggle, type Replica } from './stream-kit.ts';
 
 /** Every notice the app publishes from now on. */
-function recordNotices(t: TestApp): ChangeNotice[] {
-  const notices: ChangeNotice[] = [];
-  t.app.changeBus.subscribe((notice) => notices.push(notice));
+function recordNotices(t: TestApp): EnvironmentChangeNotice[] {
+  const notices: EnvironmentChangeNotice[] = [];
+  t.app.changeBus.subscribe((notice) => {
+    if (notice.resourceType !== 'token') notices.push(notice);
+  });
   return notices;
 }
 
@@ -127,10 +130,10 @@ describe('RedisChangeBus and the size of a carried patch', () => {
     const [a, b] = [new RedisChangeBus(redisA, namespace), new RedisChangeBus(redisB, namespace)];
     try {
       await Promise.all([a.start(), b.start()]);
-      const local: ChangeNotice[] = [];
-      const remote: ChangeNotice[] = [];
-      a.subscribe((n) => local.push(n));
-      b.subscribe((n) => remote.push(n));
+      const local: EnvironmentChangeNotice[] = [];
+      const remote: EnvironmentChangeNotice[] = [];
+      a.subscribe((n) => n.resourceType !== 'token' && local.push(n));
+      b.subscribe((n) => n.resourceType !== 'token' && remote.push(n));
       const patchOf = (bytes: number): Patch => ({
         fromVersion: 1,
         version: 2,

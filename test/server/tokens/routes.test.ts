@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
-import { hashSecret } from '../../../server/src/tokens/secrets.ts';
+import { hashSecret } from '../../../server/src/auth/secrets.ts';
 
 type TokenItem = { id: string; name: string; kind: string; environment: string | null; revokedAt: string | null };
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { formatPath, HttpError, type ErrorDetail } from './http-errors.ts';
+import { type ErrorDetail, formatPath } from '../errors/index.ts';
+import { HttpError } from './http-error.ts';
 
 /** Deepest nesting a JSON body may have (a json flag's variation values may nest 64 levels inside it). */
 export const MAX_JSON_DEPTH = 100;

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { badRequest } from '../plugins/http-errors.ts';
+import { badRequest } from './http-error.ts';
 
 export const etagFor = (version: number) => `"${version}"`;
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { HttpError } from './http-errors.ts';
+import { HttpError } from '../http/http-error.ts';
 
 export type AuthRateLimitOptions = {
   /** Failed authentications allowed per client IP within one window; the next ones get 429. */

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { EvalCache } from '../../../server/src/cache/eval-cache.ts';
-import { SnapshotCache } from '../../../server/src/cache/snapshot-cache.ts';
-import { VersionTracker } from '../../../server/src/streaming/version-tracker.ts';
+import { EvalCache } from '../../../server/src/snapshots/eval-cache.ts';
+import { SnapshotCache } from '../../../server/src/snapshots/snapshot-cache.ts';
+import { VersionTracker } from '../../../server/src/snapshots/version-tracker.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 import { createFlag, testNamespace, toggle } from '../streaming/stream-kit.ts';
 

@@ -1,8 +1,10 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { formatPath, HttpError, type ErrorDetail } from './http-errors.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
+import { DomainError, type ErrorDetail, formatPath } from '../errors/index.ts';
+import { domainErrorAnswer } from './domain-error-answer.ts';
+import { HttpError } from './http-error.ts';
 
 /**
  * Every error leaves as JSON `{ error, message, details }`. Validation problems name the field
@@ -10,6 +12,10 @@ import { isDatabaseUnavailable } from '../db/errors.ts';
  */
 export default fp(async function errorHandler(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof DomainError) {
+      const answer = domainErrorAnswer(error);
+      return reply.code(answer.statusCode).send(answer.body);
+    }
     if (error instanceof HttpError) {
       return reply.code(error.statusCode).send({ error: error.code, message: error.message, details: error.details, ...error.extra });
     }

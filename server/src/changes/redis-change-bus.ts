@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { withTimeout } from '../cache/redis-timeout.ts';
-import type { ChangeBus, ChangeNotice } from './change-bus.ts';
+import { withTimeout } from '../redis/timeout.ts';
+import type { ChangeBus } from './change-bus.ts';
+import type { ChangeNotice } from './notice.ts';
 
 type Envelope = { origin: string; notice: ChangeNotice };
 
@@ -60,7 +61,7 @@ export class RedisChangeBus implements ChangeBus {
 
   async publish(notice: ChangeNotice): Promise<void> {
     let message = JSON.stringify({ origin: this.origin, notice } satisfies Envelope);
-    if (notice.patch && Buffer.byteLength(message) > MAX_NOTICE_BYTES) {
+    if (notice.resourceType !== 'token' && notice.patch && Buffer.byteLength(message) > MAX_NOTICE_BYTES) {
       const { patch: _tooLarge, ...withoutPatch } = notice;
       message = JSON.stringify({ origin: this.origin, notice: withoutPatch } satisfies Envelope);
     }

@@ -1,7 +1,5 @@
 import type { PrismaClient } from '../db/prisma.ts';
-import { loadVersions } from './snapshot.ts';
-
-type Listener = (environmentKey: string, version: number) => void;
+import { loadVersions } from './read-model.ts';
 
 /**
  * The latest known version of each environment, kept in memory so that serving a cached snapshot
@@ -10,7 +8,7 @@ type Listener = (environmentKey: string, version: number) => void;
  */
 export class VersionTracker {
   private readonly versions = new Map<string, number>();
-  private readonly listeners = new Set<Listener>();
+  private readonly checkedListeners = new Set<() => void>();
   private timer: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
 
@@ -23,21 +21,21 @@ export class VersionTracker {
     return this.versions.get(environmentKey);
   }
 
-  /** Records that `environmentKey` is at least at `version`; listeners hear only of advances. */
+  /** Records that `environmentKey` is at least at `version`. */
   observe(environmentKey: string, version: number): void {
     const known = this.versions.get(environmentKey);
     if (known !== undefined && known >= version) return;
     this.versions.set(environmentKey, version);
-    for (const listener of this.listeners) listener(environmentKey, version);
   }
 
   forget(environmentKey: string): void {
     this.versions.delete(environmentKey);
   }
 
-  onAdvance(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** Calls `listener` after each check (successful or not), e.g. to bring stream connections up to the versions it found. */
+  onChecked(listener: () => void): () => void {
+    this.checkedListeners.add(listener);
+    return () => this.checkedListeners.delete(listener);
   }
 
   /** Reads every environment's version from the database (one query) and records advances. */
@@ -50,10 +48,13 @@ export class VersionTracker {
       .catch(this.onError)
       .finally(() => {
         this.checking = null;
+        // Also after a failed check: listeners retry what an earlier failure left behind.
+        for (const listener of this.checkedListeners) listener();
       });
     return this.checking;
   }
 
+  /** Checks every `intervalMs`: the safety net for lost notices. */
   start(intervalMs: number): void {
     this.timer = setInterval(() => void this.check(), intervalMs);
     this.timer.unref();
@@ -62,6 +63,6 @@ export class VersionTracker {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.listeners.clear();
+    this.checkedListeners.clear();
   }
 }

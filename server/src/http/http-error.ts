@@ -1,4 +1,4 @@
-export type ErrorDetail = { path: string; message: string };
+import type { ErrorDetail } from '../errors/index.ts';
 
 /** An error that becomes a JSON answer `{ error, message, details }` with its status code. */
 export class HttpError extends Error {
@@ -33,13 +33,3 @@ export const preconditionFailed = (currentVersion: number) =>
     { currentVersion },
   );
 export const serviceUnavailable = (message: string) => new HttpError(503, 'unavailable', message);
-
-/** Renders a path such as ['rules', 0, 'clauses', 1, 'op'] as "rules[0].clauses[1].op". */
-export function formatPath(parts: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of parts) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out;
-}

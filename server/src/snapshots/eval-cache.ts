@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { withTimeout } from './redis-timeout.ts';
+import { withTimeout } from '../redis/timeout.ts';
 
 export type EvalCacheOptions = {
   redis: Redis | null;

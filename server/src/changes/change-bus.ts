@@ -1,24 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Patch } from './snapshot.ts';
-
-/**
- * Published after a write commits: environment `environmentKey` is now at `version`.
- * `resourceType: 'token'` is different: token `resourceKey` was revoked (connections using it are
- * closed at once); its `version` is not a new environment version and is ignored.
- */
-export type ChangeNotice = {
-  environmentId: string;
-  environmentKey: string;
-  version: number;
-  resourceType: 'flag' | 'segment' | 'environment' | 'token';
-  resourceKey: string;
-  /**
-   * What changed in (patch.fromVersion, version], built by the replica that committed the write, so
-   * that the others can fan it out without reading PostgreSQL. Absent when it could not be built (an
-   * environment-wide change) or was too large to carry: receivers then read the database.
-   */
-  patch?: Patch;
-};
+import type { ChangeNotice } from './notice.ts';
 
 export interface ChangeBus {
   publish(notice: ChangeNotice): Promise<void>;

@@ -1,17 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { forbidden, unauthorized } from './http-errors.ts';
+import { forbidden, unauthorized } from '../http/http-error.ts';
 import { KeyCache } from './key-cache.ts';
-import { hashSecret, type TokenKind } from '../tokens/secrets.ts';
+import type { Principal } from './principal.ts';
+import { hashSecret, type TokenKind } from './secrets.ts';
 
-export type Principal = {
-  tokenId: string;
-  name: string;
-  kind: TokenKind;
-  /** Set for server and client keys: the one environment they belong to. */
-  environmentId: string | null;
-  environmentKey: string | null;
-};
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -92,5 +85,5 @@ export default fp(
     app.decorate('requireServerKey', requireKind('server', 'a server SDK key'));
     app.decorate('requireClientKey', requireKind('client', 'a client key'));
   },
-  { name: 'auth', dependencies: ['prisma', 'writes', 'auth-rate-limit'] },
+  { name: 'auth', dependencies: ['prisma', 'changes', 'auth-rate-limit'] },
 );

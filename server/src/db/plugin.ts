@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { PrismaClient } from '../db/prisma.ts';
+import type { PrismaClient } from './prisma.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {

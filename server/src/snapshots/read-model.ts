@@ -1,16 +1,7 @@
 import type { FlagDefinition, SegmentDefinition, Snapshot } from '@switchyard/sdk/schema';
-import type { PrismaClient } from '../db/prisma.ts';
-import type { Transaction } from '../plugins/writes.ts';
+import type { PrismaClient, Transaction } from '../db/prisma.ts';
 import { storedConfig, type FlagConfigRow as StoredFlagConfigRow } from '../flags/config-repository.ts';
-import type { ChangeNotice } from './change-bus.ts';
-
-/** What changed in versions (fromVersion, version]: current definitions, null when gone. */
-export type Patch = {
-  fromVersion: number;
-  version: number;
-  flags: Record<string, FlagDefinition | null>;
-  segments: Record<string, SegmentDefinition | null>;
-};
+import type { Patch } from '../changes/notice.ts';
 
 /** Beyond this many versions a full snapshot is cheaper to build and to send than a patch. */
 export const MAX_PATCH_SPAN = 500;
@@ -26,9 +17,9 @@ type FlagRow = {
 type FlagConfigRow = Omit<StoredFlagConfigRow, 'id' | 'updatedAt'>;
 type SegmentRow = { key: string; included: string[]; excluded: string[]; rules: unknown; version: number };
 
-const flagSelect = { key: true, kind: true, variations: true, salt: true, version: true, clientSideAvailable: true } as const;
-const configSelect = { on: true, offVariation: true, fallthrough: true, targets: true, rules: true, prerequisites: true, version: true } as const;
-const segmentSelect = { key: true, included: true, excluded: true, rules: true, version: true } as const;
+export const flagSelect = { key: true, kind: true, variations: true, salt: true, version: true, clientSideAvailable: true } as const;
+export const configSelect = { on: true, offVariation: true, fallthrough: true, targets: true, rules: true, prerequisites: true, version: true } as const;
+export const segmentSelect = { key: true, included: true, excluded: true, rules: true, version: true } as const;
 
 /**
  * A flag's definition version is `FlagEnvironment.version + Flag.version` (config version plus
@@ -131,52 +122,6 @@ async function segmentDefinitions(tx: Transaction, environmentId: string, keys: 
   const segments = await tx.segment.findMany({ where: { environmentId, key: { in: keys } }, select: segmentSelect });
   for (const segment of segments) out[segment.key] = toSegmentDefinition(segment);
   return out;
-}
-
-/**
- * Gives each environment a write touched its patch, on that environment's last notice (the earlier
- * ones of the same write carry none). Called inside the write's transaction after its work, so the
- * definitions are exactly what commits at those versions (the environment row stays locked until
- * then). An environment-wide change gets no patch: its clients need a snapshot.
- */
-export async function attachPatches(tx: Transaction, notices: readonly ChangeNotice[]): Promise<void> {
-  const byEnvironment = new Map<string, ChangeNotice[]>();
-  for (const notice of notices) {
-    if (notice.resourceType === 'token') continue;
-    const list = byEnvironment.get(notice.environmentId);
-    if (list) list.push(notice);
-    else byEnvironment.set(notice.environmentId, [notice]);
-  }
-  for (const [id, list] of byEnvironment) if (list.some((n) => n.resourceType === 'environment')) byEnvironment.delete(id);
-  if (byEnvironment.size === 0) return;
-
-  const keysOf = (list: ChangeNotice[], type: ChangeNotice['resourceType']) => list.filter((n) => n.resourceType === type).map((n) => n.resourceKey);
-  const environmentIds = [...byEnvironment.keys()];
-  const flagKeys = [...new Set([...byEnvironment.values()].flatMap((list) => keysOf(list, 'flag')))];
-  const segmentKeys = [...new Set([...byEnvironment.values()].flatMap((list) => keysOf(list, 'segment')))];
-  const configs = flagKeys.length
-    ? await tx.flagEnvironment.findMany({
-        where: { environmentId: { in: environmentIds }, flag: { key: { in: flagKeys }, archived: false } },
-        select: { environmentId: true, ...configSelect, flag: { select: flagSelect } },
-      })
-    : [];
-  const segments = segmentKeys.length
-    ? await tx.segment.findMany({ where: { environmentId: { in: environmentIds }, key: { in: segmentKeys } }, select: { environmentId: true, ...segmentSelect } })
-    : [];
-
-  for (const [environmentId, list] of byEnvironment) {
-    const flags: Patch['flags'] = Object.fromEntries(keysOf(list, 'flag').map((k) => [k, null]));
-    const segmentDefs: Patch['segments'] = Object.fromEntries(keysOf(list, 'segment').map((k) => [k, null]));
-    for (const config of configs) {
-      if (config.environmentId === environmentId && Object.hasOwn(flags, config.flag.key)) flags[config.flag.key] = toFlagDefinition(config.flag, config);
-    }
-    for (const segment of segments) {
-      if (segment.environmentId === environmentId && Object.hasOwn(segmentDefs, segment.key)) segmentDefs[segment.key] = toSegmentDefinition(segment);
-    }
-    const versions = list.map((n) => n.version);
-    const last = list.at(-1)!;
-    last.patch = { fromVersion: Math.min(...versions) - 1, version: Math.max(...versions), flags, segments: segmentDefs };
-  }
 }
 
 /** Current version of every environment, in one query (the periodic safety-net check). */

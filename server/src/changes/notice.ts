@@ -1,0 +1,36 @@
+import type { FlagDefinition, SegmentDefinition } from '@switchyard/sdk/schema';
+
+/** What changed in versions (fromVersion, version]: current definitions, null when gone. */
+export type Patch = {
+  fromVersion: number;
+  version: number;
+  flags: Record<string, FlagDefinition | null>;
+  segments: Record<string, SegmentDefinition | null>;
+};
+
+/** Published after a write commits: environment `environmentKey` is now at `version`. */
+export type EnvironmentChangeNotice = {
+  resourceType: 'flag' | 'segment' | 'environment';
+  environmentId: string;
+  environmentKey: string;
+  version: number;
+  resourceKey: string;
+  /**
+   * What changed in (patch.fromVersion, version], built by the replica that committed the write, so
+   * that the others can fan it out without reading PostgreSQL. Absent when it could not be built (an
+   * environment-wide change) or was too large to carry: receivers then read the database.
+   */
+  patch?: Patch;
+};
+
+/** Published after a token was revoked or rotated: connections using token `resourceKey` (its id) close at once. */
+export type TokenRevokedNotice = {
+  resourceType: 'token';
+  resourceKey: string;
+};
+
+/**
+ * A change notice, as it travels between replicas. Discriminated by `resourceType`; the field names
+ * are those replicas have always exchanged, so replicas of two releases can run side by side.
+ */
+export type ChangeNotice = EnvironmentChangeNotice | TokenRevokedNotice;
