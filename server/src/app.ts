@@ -11,6 +11,7 @@ import changesPlugin from './changes/plugin.ts';
 import prismaPlugin from './db/plugin.ts';
 import type { PrismaClient } from './db/prisma.ts';
 import environmentRoutes from './environments/routes.ts';
+import { EnvironmentService } from './environments/service.ts';
 import flagRoutes from './flags/routes.ts';
 import healthRoutes from './health/routes.ts';
 import { clientErrorHandler, frameworkErrors } from './http/client-errors.ts';
@@ -76,10 +77,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(sdkApiRoutes, { prefix: '/sdk' });
 
   await app.register(healthRoutes, { redis: options.redis ?? null });
+  const services = {
+    environments: new EnvironmentService({ prisma: app.prisma, changes: app.changes }),
+  };
   await app.register(
     async (api) => {
       api.addHook('onRequest', api.requireAdmin);
-      await api.register(environmentRoutes, { prefix: '/environments' });
+      await api.register(environmentRoutes, { prefix: '/environments', service: services.environments });
       await api.register(flagRoutes, { prefix: '/flags' });
       await api.register(segmentRoutes, { prefix: '/environments/:env/segments' });
       await api.register(tokenRoutes, { prefix: '/tokens' });

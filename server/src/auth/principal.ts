@@ -9,3 +9,6 @@ export type Principal = {
   environmentId: string | null;
   environmentKey: string | null;
 };
+
+/** The name a write is audited under: the token's name, or `system` for the server's own writes. */
+export const actorName = (principal: Principal | null): string => principal?.name ?? 'system';

@@ -1,26 +1,43 @@
-import type { PrismaClient, Transaction } from '../db/prisma.ts';
-import { notFound } from '../http/http-error.ts';
-import type { EnvironmentView } from './schemas.ts';
+import type { Db, Transaction } from '../db/prisma.ts';
+import { defaultFlagConfig } from '../flags/defaults.ts';
 
-type EnvironmentRow = { id: string; key: string; name: string; version: number; createdAt: Date; updatedAt: Date };
-
-export const toEnvironmentView = (row: EnvironmentRow): EnvironmentView => ({
-  key: row.key,
-  name: row.name,
-  version: row.version,
-  createdAt: row.createdAt.toISOString(),
-  updatedAt: row.updatedAt.toISOString(),
-});
-
-/** Finds an environment by key or answers 404 naming it. */
-export async function requireEnvironment(db: PrismaClient | Transaction, key: string): Promise<EnvironmentRow> {
-  const env = await db.environment.findUnique({ where: { key } });
-  if (!env) throw notFound(`Environment "${key}"`);
-  return env;
-}
+export type EnvironmentRow = { id: string; key: string; name: string; version: number; createdAt: Date; updatedAt: Date };
 
 export const DEFAULT_ENVIRONMENTS = [
   { key: 'development', name: 'Development' },
   { key: 'staging', name: 'Staging' },
   { key: 'production', name: 'Production' },
 ] as const;
+
+export function findEnvironment(db: Db, key: string): Promise<EnvironmentRow | null> {
+  return db.environment.findUnique({ where: { key } });
+}
+
+export function listEnvironments(db: Db): Promise<EnvironmentRow[]> {
+  return db.environment.findMany({ orderBy: { createdAt: 'asc' } });
+}
+
+/** Inserts the environment, and every existing flag's default configuration in it. */
+export async function insertEnvironment(tx: Transaction, data: { key: string; name: string }): Promise<EnvironmentRow> {
+  const env = await tx.environment.create({ data });
+  const flags = await tx.flag.findMany({ select: { id: true, variations: true } });
+  if (flags.length > 0) {
+    await tx.flagEnvironment.createMany({
+      data: flags.map((flag) => ({
+        flagId: flag.id,
+        environmentId: env.id,
+        ...defaultFlagConfig(Array.isArray(flag.variations) ? flag.variations.length : 0),
+      })),
+    });
+  }
+  return env;
+}
+
+export function renameEnvironment(tx: Transaction, id: string, name: string): Promise<EnvironmentRow> {
+  return tx.environment.update({ where: { id }, data: { name } });
+}
+
+/** Deletes the environment; its flag configurations, segments and SDK keys go with it (foreign keys cascade). */
+export async function deleteEnvironment(tx: Transaction, id: string): Promise<void> {
+  await tx.environment.delete({ where: { id } });
+}

@@ -1,29 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { isUniqueViolation } from '../db/errors.ts';
-import { lockForTransaction } from '../db/locks.ts';
-import { defaultFlagConfig } from '../flags/defaults.ts';
-import { conflict } from '../http/http-error.ts';
+import { actorName } from '../auth/principal.ts';
 import { errorResponses } from '../http/schemas.ts';
-import { requireEnvironment, toEnvironmentView } from './repository.ts';
 import { CreateEnvironmentSchema, EnvironmentParamsSchema, EnvironmentSchema, UpdateEnvironmentSchema } from './schemas.ts';
+import type { EnvironmentService } from './service.ts';
 
 const tags = ['environments'];
 
-export default async function environmentRoutes(fastify: FastifyInstance) {
+export default async function environmentRoutes(fastify: FastifyInstance, opts: { service: EnvironmentService }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const environments = opts.service;
 
   app.get('/', {
     schema: { tags, summary: 'List environments', response: { 200: z.object({ items: z.array(EnvironmentSchema) }), ...errorResponses(401, 403) } },
-  }, async () => {
-    const rows = await app.prisma.environment.findMany({ orderBy: { createdAt: 'asc' } });
-    return { items: rows.map(toEnvironmentView) };
-  });
+  }, async () => ({ items: await environments.list() }));
 
   app.get('/:env', {
     schema: { tags, summary: 'Get an environment', params: EnvironmentParamsSchema, response: { 200: EnvironmentSchema, ...errorResponses(401, 403, 404) } },
-  }, async (request) => toEnvironmentView(await requireEnvironment(app.prisma, request.params.env)));
+  }, async (request) => environments.get(request.params.env));
 
   app.post('/', {
     schema: {
@@ -33,50 +28,11 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
       body: CreateEnvironmentSchema,
       response: { 201: EnvironmentSchema, ...errorResponses(400, 401, 403, 409) },
     },
-  }, async (request, reply) => {
-    const { key, name } = request.body;
-    try {
-      const created = await app.changes.run(request.principal?.name ?? 'system', async (w) => {
-        await lockForTransaction(w.tx, 'flagEnvironmentPairs');
-        const env = await w.tx.environment.create({ data: { key, name } });
-        const flags = await w.tx.flag.findMany({ select: { id: true, variations: true } });
-        if (flags.length > 0) {
-          await w.tx.flagEnvironment.createMany({
-            data: flags.map((flag) => ({
-              flagId: flag.id,
-              environmentId: env.id,
-              ...defaultFlagConfig(Array.isArray(flag.variations) ? flag.variations.length : 0),
-            })),
-          });
-        }
-        const view = toEnvironmentView(env);
-        await w.audit({ action: 'environment.created', resourceType: 'environment', resourceKey: key, environmentKey: key, after: view });
-        return view;
-      });
-      return reply.code(201).send(created);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`Environment "${key}" already exists`, [{ path: 'body.key', message: 'already exists' }]);
-      throw error;
-    }
-  });
+  }, async (request, reply) => reply.code(201).send(await environments.create(actorName(request.principal), request.body)));
 
   app.patch('/:env', {
     schema: { tags, summary: 'Rename an environment', params: EnvironmentParamsSchema, body: UpdateEnvironmentSchema, response: { 200: EnvironmentSchema, ...errorResponses(400, 401, 403, 404) } },
-  }, async (request) =>
-    app.changes.run(request.principal?.name ?? 'system', async (w) => {
-      const before = await requireEnvironment(w.tx, request.params.env);
-      const after = await w.tx.environment.update({ where: { id: before.id }, data: { name: request.body.name } });
-      await w.audit({
-        action: 'environment.renamed',
-        resourceType: 'environment',
-        resourceKey: before.key,
-        environmentKey: before.key,
-        before: toEnvironmentView(before),
-        after: toEnvironmentView(after),
-      });
-      return toEnvironmentView(after);
-    }),
-  );
+  }, async (request) => environments.rename(actorName(request.principal), request.params.env, request.body.name));
 
   app.delete('/:env', {
     schema: {
@@ -87,11 +43,7 @@ export default async function environmentRoutes(fastify: FastifyInstance) {
       response: { 204: z.null().describe('deleted'), ...errorResponses(401, 403, 404) },
     },
   }, async (request, reply) => {
-    await app.changes.run(request.principal?.name ?? 'system', async (w) => {
-      const env = await requireEnvironment(w.tx, request.params.env);
-      await w.tx.environment.delete({ where: { id: env.id } });
-      await w.audit({ action: 'environment.deleted', resourceType: 'environment', resourceKey: env.key, environmentKey: env.key, before: toEnvironmentView(env) });
-    });
+    await environments.delete(actorName(request.principal), request.params.env);
     return reply.code(204).send(null);
   });
 }

@@ -2,7 +2,7 @@ import { FlagConfigSchema, type FlagConfig } from '@switchyard/sdk/schema';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Prisma } from '../db/prisma.ts';
-import { requireEnvironment } from '../environments/repository.ts';
+import { requireEnvironment } from '../environments/service.ts';
 import { formatPath } from '../errors/index.ts';
 import { conflict, preconditionFailed, unprocessable } from '../http/http-error.ts';
 import { expectedVersion, setVersionHeaders } from '../http/etag.ts';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { isUniqueViolation } from '../db/errors.ts';
 import { lockForTransaction } from '../db/locks.ts';
 import type { Prisma } from '../db/prisma.ts';
-import { requireEnvironment } from '../environments/repository.ts';
+import { requireEnvironment } from '../environments/service.ts';
 import { conflict, preconditionFailed, unprocessable } from '../http/http-error.ts';
 import { errorResponses } from '../http/schemas.ts';
 import { expectedVersion, setVersionHeaders } from '../http/etag.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isUniqueViolation } from '../db/errors.ts';
-import { requireEnvironment } from '../environments/repository.ts';
+import { requireEnvironment } from '../environments/service.ts';
 import { conflict, preconditionFailed } from '../http/http-error.ts';
 import { expectedVersion, setVersionHeaders } from '../http/etag.ts';
 import { PaginationQuerySchema, errorResponses, page } from '../http/schemas.ts';
