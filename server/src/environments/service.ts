@@ -1,5 +1,5 @@
+import { refuseDuplicate } from '../changes/refuse-duplicate.ts';
 import type { ChangeWriter } from '../changes/write-unit.ts';
-import { isUniqueViolation } from '../db/errors.ts';
 import { lockForTransaction } from '../db/locks.ts';
 import type { Db, PrismaClient } from '../db/prisma.ts';
 import { ConflictError, NotFoundError } from '../errors/index.ts';
@@ -40,18 +40,17 @@ export class EnvironmentService {
   }
 
   /** Every existing flag gets its default configuration (off) in the new environment. */
-  async create(actor: string, input: { key: string; name: string }): Promise<EnvironmentView> {
-    try {
-      return await this.deps.changes.run(actor, async (w) => {
-        await lockForTransaction(w.tx, 'flagEnvironmentPairs');
-        const view = toEnvironmentView(await insertEnvironment(w.tx, input));
-        await w.audit({ action: 'environment.created', resourceType: 'environment', resourceKey: view.key, environmentKey: view.key, after: view });
-        return view;
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`Environment "${input.key}" already exists`, [{ path: 'body.key', message: 'already exists' }]);
-      throw error;
-    }
+  create(actor: string, input: { key: string; name: string }): Promise<EnvironmentView> {
+    return refuseDuplicate(
+      () =>
+        this.deps.changes.run(actor, async (w) => {
+          await lockForTransaction(w.tx, 'flagEnvironmentPairs');
+          const view = toEnvironmentView(await insertEnvironment(w.tx, input));
+          await w.audit({ action: 'environment.created', resourceType: 'environment', resourceKey: view.key, environmentKey: view.key, after: view });
+          return view;
+        }),
+      () => new ConflictError(`Environment "${input.key}" already exists`, [{ path: 'body.key', message: 'already exists' }]),
+    );
   }
 
   rename(actor: string, key: string, name: string): Promise<EnvironmentView> {
