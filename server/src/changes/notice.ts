@@ -10,15 +10,15 @@ export type Patch = {
 
 /** Published after a write commits: environment `environmentKey` is now at `version`. */
 export type EnvironmentChangeNotice = {
-  resourceType: 'flag' | 'segment' | 'environment';
+  resourceType: 'flag' | 'segment';
   environmentId: string;
   environmentKey: string;
   version: number;
   resourceKey: string;
   /**
    * What changed in (patch.fromVersion, version], built by the replica that committed the write, so
-   * that the others can fan it out without reading PostgreSQL. Absent when it could not be built (an
-   * environment-wide change) or was too large to carry: receivers then read the database.
+   * that the others can fan it out without reading PostgreSQL. Absent when it was too large to carry:
+   * receivers then read the database.
    */
   patch?: Patch;
 };

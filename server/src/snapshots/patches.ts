@@ -6,7 +6,7 @@ import { configSelect, flagSelect, segmentSelect, toFlagDefinition, toSegmentDef
  * Gives each environment a write touched its patch, on that environment's last notice (the earlier
  * ones of the same write carry none). Called inside the write's transaction after its work, so the
  * definitions are exactly what commits at those versions (the environment row stays locked until
- * then). An environment-wide change gets no patch: its clients need a snapshot.
+ * then).
  */
 export async function attachPatches(tx: Transaction, notices: readonly EnvironmentChangeNotice[]): Promise<void> {
   const byEnvironment = new Map<string, EnvironmentChangeNotice[]>();
@@ -15,10 +15,10 @@ export async function attachPatches(tx: Transaction, notices: readonly Environme
     if (list) list.push(notice);
     else byEnvironment.set(notice.environmentId, [notice]);
   }
-  for (const [id, list] of byEnvironment) if (list.some((n) => n.resourceType === 'environment')) byEnvironment.delete(id);
   if (byEnvironment.size === 0) return;
 
-  const keysOf = (list: EnvironmentChangeNotice[], type: EnvironmentChangeNotice['resourceType']) => list.filter((n) => n.resourceType === type).map((n) => n.resourceKey);
+  const keysOf = (list: EnvironmentChangeNotice[], type: EnvironmentChangeNotice['resourceType']) =>
+    list.filter((n) => n.resourceType === type).map((n) => n.resourceKey);
   const environmentIds = [...byEnvironment.keys()];
   const flagKeys = [...new Set([...byEnvironment.values()].flatMap((list) => keysOf(list, 'flag')))];
   const segmentKeys = [...new Set([...byEnvironment.values()].flatMap((list) => keysOf(list, 'segment')))];
@@ -29,17 +29,22 @@ export async function attachPatches(tx: Transaction, notices: readonly Environme
       })
     : [];
   const segments = segmentKeys.length
-    ? await tx.segment.findMany({ where: { environmentId: { in: environmentIds }, key: { in: segmentKeys } }, select: { environmentId: true, ...segmentSelect } })
+    ? await tx.segment.findMany({
+        where: { environmentId: { in: environmentIds }, key: { in: segmentKeys } },
+        select: { environmentId: true, ...segmentSelect },
+      })
     : [];
 
   for (const [environmentId, list] of byEnvironment) {
     const flags: Patch['flags'] = Object.fromEntries(keysOf(list, 'flag').map((k) => [k, null]));
     const segmentDefs: Patch['segments'] = Object.fromEntries(keysOf(list, 'segment').map((k) => [k, null]));
     for (const config of configs) {
-      if (config.environmentId === environmentId && Object.hasOwn(flags, config.flag.key)) flags[config.flag.key] = toFlagDefinition(config.flag, config);
+      if (config.environmentId !== environmentId || !Object.hasOwn(flags, config.flag.key)) continue;
+      flags[config.flag.key] = toFlagDefinition(config.flag, config);
     }
     for (const segment of segments) {
-      if (segment.environmentId === environmentId && Object.hasOwn(segmentDefs, segment.key)) segmentDefs[segment.key] = toSegmentDefinition(segment);
+      if (segment.environmentId !== environmentId || !Object.hasOwn(segmentDefs, segment.key)) continue;
+      segmentDefs[segment.key] = toSegmentDefinition(segment);
     }
     const versions = list.map((n) => n.version);
     const last = list.at(-1)!;

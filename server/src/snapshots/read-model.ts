@@ -18,7 +18,15 @@ type FlagConfigRow = Omit<StoredFlagConfigRow, 'id' | 'updatedAt'>;
 type SegmentRow = { key: string; included: string[]; excluded: string[]; rules: unknown; version: number };
 
 export const flagSelect = { key: true, kind: true, variations: true, salt: true, version: true, clientSideAvailable: true } as const;
-export const configSelect = { on: true, offVariation: true, fallthrough: true, targets: true, rules: true, prerequisites: true, version: true } as const;
+export const configSelect = {
+  on: true,
+  offVariation: true,
+  fallthrough: true,
+  targets: true,
+  rules: true,
+  prerequisites: true,
+  version: true,
+} as const;
 export const segmentSelect = { key: true, included: true, excluded: true, rules: true, version: true } as const;
 
 /**
@@ -77,8 +85,7 @@ export async function loadSnapshot(prisma: PrismaClient, environmentKey: string)
 /**
  * What changed after `fromVersion`, up to the environment's current version, built from the
  * EnvironmentChange log. Null when a patch cannot express it (unknown environment, `fromVersion`
- * ahead of the database, missing log rows, an environment-wide change, or too long a span): the
- * caller sends a snapshot instead.
+ * ahead of the database, missing log rows, or too long a span): the caller sends a snapshot instead.
  */
 export async function loadPatch(prisma: PrismaClient, environmentKey: string, fromVersion: number): Promise<Patch | null> {
   return prisma.$transaction(
@@ -91,7 +98,6 @@ export async function loadPatch(prisma: PrismaClient, environmentKey: string, fr
         select: { resourceType: true, resourceKey: true },
       });
       if (changes.length !== environment.version - fromVersion) return null;
-      if (changes.some((c) => c.resourceType === 'environment')) return null;
       const flagKeys = [...new Set(changes.filter((c) => c.resourceType === 'flag').map((c) => c.resourceKey))];
       const segmentKeys = [...new Set(changes.filter((c) => c.resourceType === 'segment').map((c) => c.resourceKey))];
       return {

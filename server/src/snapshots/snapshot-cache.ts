@@ -68,12 +68,6 @@ export class SnapshotCache {
     return pending;
   }
 
-  /** The cached entry of this process when it is at least `version`, without any I/O. */
-  peek(environmentKey: string, version: number): CachedSnapshot | undefined {
-    const cached = this.latest.get(environmentKey);
-    return cached && cached.version >= version ? cached : undefined;
-  }
-
   private async load(environmentKey: string, known: number | undefined): Promise<CachedSnapshot | null> {
     const { redis, prisma, tracker } = this.options;
     if (redis && known !== undefined) {

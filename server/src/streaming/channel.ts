@@ -1,5 +1,5 @@
 import type { CachedSnapshot } from '../snapshots/snapshot-cache.ts';
-import type { Connection } from './connection.ts';
+import type { ChannelMember } from './member.ts';
 import { patchMessage, snapshotMessage, type Outgoing } from './messages.ts';
 import type { Patch } from '../changes/notice.ts';
 
@@ -25,7 +25,7 @@ const MAX_CARRIED = 16;
  * is not busy catching up is at a version >= `served`.
  */
 export class Channel {
-  readonly connections = new Set<Connection>();
+  readonly connections = new Set<ChannelMember>();
   /** The version this channel last broadcast (or its first connection's version). */
   served: number | null = null;
   private last: Outgoing | null = null;
@@ -40,16 +40,15 @@ export class Channel {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  /** Adds a connection that has just received its first message (so its version is known). */
-  add(connection: Connection): void {
+  /** Adds a connection that has just received its first message (so its version is known); see Connection.join. */
+  add(connection: ChannelMember): void {
     this.connections.add(connection);
-    connection.channel = this;
     if (this.served === null) this.served = connection.version;
     else if (connection.version < this.served) connection.requestCatchUp();
     this.syncIfBehind();
   }
 
-  remove(connection: Connection): void {
+  remove(connection: ChannelMember): void {
     this.connections.delete(connection);
   }
 
@@ -110,7 +109,7 @@ export class Channel {
   }
 
   /** Brings one connection that fell behind the channel up to it. Runs in the connection's queue. */
-  async catchUp(connection: Connection): Promise<void> {
+  async catchUp(connection: ChannelMember): Promise<void> {
     for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
       if (this.served === null || connection.version >= this.served || !connection.open) return;
       const last = this.last;

@@ -1,6 +1,7 @@
-import type { WebSocket } from 'ws';
+import type { WebSocket } from '@fastify/websocket';
 import type { Principal } from '../auth/principal.ts';
 import type { Channel } from './channel.ts';
+import type { ChannelMember } from './member.ts';
 import { CloseCode, type Outgoing } from './messages.ts';
 
 /** How long a connection closed for being too slow gets to take its close frame before it is cut. */
@@ -10,7 +11,7 @@ const SLOW_CLOSE_GRACE_MS = 1000;
  * One stream client. Work that must happen in order (the first message, catch-ups, resyncs) runs
  * through a per-connection queue; broadcasts go straight to the socket when the queue is idle.
  */
-export class Connection {
+export class Connection implements ChannelMember {
   principal: Principal | null = null;
   channel: Channel | null = null;
   /** The environment version this client has; -1 before its first message. */
@@ -70,6 +71,12 @@ export class Connection {
       return;
     }
     this.requestCatchUp();
+  }
+
+  /** Joins its environment's channel, once its first message is sent (so its version is known). */
+  join(channel: Channel): void {
+    this.channel = channel;
+    channel.add(this);
   }
 
   requestCatchUp(): void {

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { WebSocket } from 'ws';
+import type { WebSocket } from '@fastify/websocket';
 import type { PrismaClient } from '../db/prisma.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ChangeNotice } from '../changes/notice.ts';
@@ -168,7 +168,7 @@ export class StreamHub {
     // While we awaited, the channel may have been dropped (its last connection left) and replaced.
     channel = this.channels.get(environmentKey) ?? channel;
     this.channels.set(environmentKey, channel);
-    channel.add(connection);
+    connection.join(channel);
     connection.lastSeen = Date.now(); // heartbeats start now
   }
 
@@ -197,7 +197,8 @@ export class StreamHub {
     const channel = connection.channel;
     if (channel) {
       channel.remove(connection);
-      if (channel.connections.size === 0 && this.channels.get(channel.environmentKey) === channel) this.channels.delete(channel.environmentKey);
+      const unused = channel.connections.size === 0 && this.channels.get(channel.environmentKey) === channel;
+      if (unused) this.channels.delete(channel.environmentKey);
     }
   }
 
