@@ -4,7 +4,7 @@
 // each cached and uncached.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
+import autocannon, { type AutocannonRequest } from 'autocannon';
 import { adminApi, seedFlags } from '../lib/admin-api.ts';
 import { machine, parseBenchArgs, printTable, writeJson } from '../lib/cli.ts';
 import { cpuMeter, loadAverage, machineCpuMeter, rssMb, waitForQuietMachine } from '../lib/proc.ts';

@@ -13,7 +13,7 @@ export class PropagationTracker {
 
   constructor(
     private readonly clients: FlagsClient[],
-    private readonly flagKey: string,
+    flagKey: string,
   ) {
     this.lastSeen = new Int32Array(clients.length).fill(-1);
     const context = { key: 'soak-observer' };

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import auditRoutes from './audit/routes.ts';
+import { AuditService } from './audit/service.ts';
 import authPlugin from './auth/plugin.ts';
 import authRateLimitPlugin, { type AuthRateLimitOptions } from './auth/rate-limit.ts';
 import { createChangeBus } from './changes/bus-factory.ts';
@@ -12,8 +13,11 @@ import prismaPlugin from './db/plugin.ts';
 import type { PrismaClient } from './db/prisma.ts';
 import environmentRoutes from './environments/routes.ts';
 import { EnvironmentService } from './environments/service.ts';
+import { FlagConfigService } from './flags/config-service.ts';
 import flagRoutes from './flags/routes.ts';
+import { FlagService } from './flags/service.ts';
 import healthRoutes from './health/routes.ts';
+import { HealthService } from './health/service.ts';
 import { clientErrorHandler, frameworkErrors } from './http/client-errors.ts';
 import errorHandlerPlugin from './http/error-handler.ts';
 import jsonBodyPlugin from './http/json-body.ts';
@@ -22,11 +26,14 @@ import openApiPlugin from './http/openapi.ts';
 import routeRegistryPlugin from './http/route-registry.ts';
 import securityHeadersPlugin from './http/security-headers.ts';
 import sdkApiRoutes from './sdk-api/routes.ts';
+import { SdkApiService } from './sdk-api/service.ts';
 import segmentRoutes from './segments/routes.ts';
+import { SegmentService } from './segments/service.ts';
 import { attachPatches } from './snapshots/patches.ts';
 import snapshotsPlugin, { type SnapshotOptions } from './snapshots/plugin.ts';
 import streamingPlugin, { type StreamingOptions } from './streaming/plugin.ts';
 import tokenRoutes from './tokens/routes.ts';
+import { TokenService } from './tokens/service.ts';
 
 export type AppOptions = {
   prisma: PrismaClient;
@@ -74,20 +81,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authPlugin);
   await app.register(snapshotsPlugin, { redis: options.redis ?? null, namespace: redisNamespace, options: options.streaming ?? {} });
   await app.register(streamingPlugin, { options: options.streaming ?? {} });
-  await app.register(sdkApiRoutes, { prefix: '/sdk' });
+  await app.register(sdkApiRoutes, { prefix: '/sdk', service: new SdkApiService({ snapshots: app.snapshots, evalCache: app.evalCache }) });
 
-  await app.register(healthRoutes, { redis: options.redis ?? null });
+  await app.register(healthRoutes, { service: new HealthService({ prisma: app.prisma, redis: options.redis ?? null }) });
   const services = {
     environments: new EnvironmentService({ prisma: app.prisma, changes: app.changes }),
+    flags: new FlagService({ prisma: app.prisma, changes: app.changes }),
+    flagConfigs: new FlagConfigService({ prisma: app.prisma, changes: app.changes }),
+    segments: new SegmentService({ prisma: app.prisma, changes: app.changes }),
+    tokens: new TokenService({ prisma: app.prisma, changes: app.changes }),
+    audit: new AuditService({ prisma: app.prisma }),
   };
   await app.register(
     async (api) => {
       api.addHook('onRequest', api.requireAdmin);
       await api.register(environmentRoutes, { prefix: '/environments', service: services.environments });
-      await api.register(flagRoutes, { prefix: '/flags' });
-      await api.register(segmentRoutes, { prefix: '/environments/:env/segments' });
-      await api.register(tokenRoutes, { prefix: '/tokens' });
-      await api.register(auditRoutes, { prefix: '/audit' });
+      await api.register(flagRoutes, { prefix: '/flags', service: services.flags, configService: services.flagConfigs });
+      await api.register(segmentRoutes, { prefix: '/environments/:env/segments', service: services.segments });
+      await api.register(tokenRoutes, { prefix: '/tokens', service: services.tokens });
+      await api.register(auditRoutes, { prefix: '/audit', service: services.audit });
     },
     { prefix: '/api' },
   );

@@ -1,8 +1,8 @@
+import { generateSecret } from './auth/secrets.ts';
 import { lockForTransaction } from './db/locks.ts';
 import type { PrismaClient } from './db/prisma.ts';
 import { DEFAULT_ENVIRONMENTS } from './environments/repository.ts';
-import { displayPrefix, generateSecret, hashSecret } from './auth/secrets.ts';
-
+import { countActiveAdminTokens, findTokenBySecret, insertToken } from './tokens/repository.ts';
 
 export type SeedResult = {
   createdEnvironments: string[];
@@ -25,14 +25,12 @@ export async function seedOnFirstStart(prisma: PrismaClient, options: { adminTok
     }
 
     if (options.adminToken) {
-      const secretHash = hashSecret(options.adminToken);
-      const existing = await tx.apiToken.findUnique({ where: { secretHash } });
-      if (!existing) {
-        await tx.apiToken.create({ data: { name: 'admin (SWITCHYARD_ADMIN_TOKEN)', kind: 'admin', secretHash, prefix: displayPrefix(options.adminToken) } });
+      if (!(await findTokenBySecret(tx, options.adminToken))) {
+        await insertToken(tx, { name: 'admin (SWITCHYARD_ADMIN_TOKEN)', kind: 'admin', environmentId: null, secret: options.adminToken });
       }
-    } else if ((await tx.apiToken.count({ where: { kind: 'admin', revokedAt: null } })) === 0) {
+    } else if ((await countActiveAdminTokens(tx)) === 0) {
       const secret = generateSecret('admin');
-      await tx.apiToken.create({ data: { name: 'admin (generated at first start)', kind: 'admin', secretHash: hashSecret(secret), prefix: displayPrefix(secret) } });
+      await insertToken(tx, { name: 'admin (generated at first start)', kind: 'admin', environmentId: null, secret });
       result.generatedAdminToken = secret;
     }
     return result;

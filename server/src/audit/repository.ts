@@ -1,56 +1,54 @@
-import type { PrismaClient, Prisma } from '../db/prisma.ts';
-import { badRequest } from '../http/http-error.ts';
-import type { AuditEventView, AuditQuery } from './schemas.ts';
+import type { Db, Prisma } from '../db/prisma.ts';
 
-type AuditRow = Prisma.AuditEventGetPayload<object>;
+export type AuditEventRow = Prisma.AuditEventGetPayload<object>;
 
-const toAuditEventView = (row: AuditRow): AuditEventView => ({
-  id: row.id.toString(),
-  createdAt: row.createdAt.toISOString(),
-  actor: row.actor,
-  action: row.action,
-  resourceType: row.resourceType,
-  resourceKey: row.resourceKey,
-  flagKey: row.flagKey,
-  environmentKey: row.environmentKey,
-  before: row.before,
-  after: row.after,
-});
+/** Every given condition must hold; `from` and `to` are inclusive. */
+export type AuditFilter = {
+  flagKey?: string | undefined;
+  environmentKey?: string | undefined;
+  actor?: string | undefined;
+  action?: string | undefined;
+  resourceType?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+};
+
+/** Where an event stands in the log's order. */
+export type AuditPosition = { id: bigint; createdAt: Date };
+
+/** A page: at most `take` events, those after `after` when given. */
+export type AuditPageRequest = { after: AuditPosition | null; take: number };
+
+export function findAuditPosition(db: Db, id: bigint): Promise<AuditPosition | null> {
+  return db.auditEvent.findUnique({ where: { id }, select: { id: true, createdAt: true } });
+}
 
 /**
  * Newest first, ordered by (createdAt, id) so the filtered (column, createdAt) indexes serve the
- * query. The cursor is the last id of the previous page: the next page starts strictly after
- * that row, so events that arrive meanwhile (newer) never shift or repeat items.
+ * query. `after`: only the events that come after that one in this order.
  */
-export async function findAuditEvents(prisma: PrismaClient, query: AuditQuery): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
+export function listAuditEvents(db: Db, filter: AuditFilter, page: AuditPageRequest): Promise<AuditEventRow[]> {
   const where: Prisma.AuditEventWhereInput = {
-    ...(query.flag !== undefined ? { flagKey: query.flag } : {}),
-    ...(query.environment !== undefined ? { environmentKey: query.environment } : {}),
-    ...(query.actor !== undefined ? { actor: query.actor } : {}),
-    ...(query.action !== undefined ? { action: query.action } : {}),
-    ...(query.resourceType !== undefined ? { resourceType: query.resourceType } : {}),
+    ...(filter.flagKey !== undefined ? { flagKey: filter.flagKey } : {}),
+    ...(filter.environmentKey !== undefined ? { environmentKey: filter.environmentKey } : {}),
+    ...(filter.actor !== undefined ? { actor: filter.actor } : {}),
+    ...(filter.action !== undefined ? { action: filter.action } : {}),
+    ...(filter.resourceType !== undefined ? { resourceType: filter.resourceType } : {}),
   };
-  if (query.from !== undefined || query.to !== undefined) {
+  if (filter.from !== undefined || filter.to !== undefined) {
     where.createdAt = {
-      ...(query.from !== undefined ? { gte: new Date(query.from) } : {}),
-      ...(query.to !== undefined ? { lte: new Date(query.to) } : {}),
+      ...(filter.from !== undefined ? { gte: filter.from } : {}),
+      ...(filter.to !== undefined ? { lte: filter.to } : {}),
     };
   }
 
   const and: Prisma.AuditEventWhereInput[] = [where];
-  if (query.cursor !== undefined) {
-    const id = BigInt(query.cursor);
-    const last = await prisma.auditEvent.findUnique({ where: { id }, select: { createdAt: true } });
-    if (!last) throw badRequest('Unknown cursor: pass the nextCursor of a previous page', [{ path: 'query.cursor', message: 'unknown cursor' }]);
-    and.push({ OR: [{ createdAt: { lt: last.createdAt } }, { createdAt: last.createdAt, id: { lt: id } }] });
-  }
+  const { after } = page;
+  if (after) and.push({ OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] });
 
-  const rows = await prisma.auditEvent.findMany({
+  return db.auditEvent.findMany({
     where: { AND: and },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: query.limit + 1,
+    take: page.take,
   });
-  const page = rows.slice(0, query.limit);
-  const hasMore = rows.length > query.limit;
-  return { items: page.map(toAuditEventView), nextCursor: hasMore ? page[page.length - 1]!.id.toString() : null };
 }

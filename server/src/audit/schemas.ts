@@ -46,3 +46,4 @@ export const AuditPageSchema = z.object({
 
 export type AuditQuery = z.infer<typeof AuditQuerySchema>;
 export type AuditEventView = z.infer<typeof AuditEventSchema>;
+export type AuditPage = z.infer<typeof AuditPageSchema>;

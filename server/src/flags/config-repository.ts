@@ -1,10 +1,6 @@
-import { validateFlagConfig, type FlagConfig, type Prerequisite, type ValidationProblem } from '@switchyard/sdk/schema';
-import type { PrismaClient, Transaction } from '../db/prisma.ts';
-import { notFound } from '../http/http-error.ts';
-import { variationsOf, type FlagRow } from './repository.ts';
-import type { FlagConfigView } from './schemas.ts';
-
-type Db = PrismaClient | Transaction;
+import type { FlagConfig, Prerequisite } from '@switchyard/sdk/schema';
+import type { Db, Prisma, Transaction } from '../db/prisma.ts';
+import { variationsOf } from './repository.ts';
 
 export type FlagConfigRow = {
   id: string;
@@ -28,59 +24,83 @@ export const storedConfig = (row: Omit<FlagConfigRow, 'id' | 'version' | 'update
   prerequisites: row.prerequisites as FlagConfig['prerequisites'],
 });
 
-export const toConfigView = (row: FlagConfigRow, flagKey: string, environmentKey: string): FlagConfigView => ({
-  flagKey,
-  environmentKey,
-  ...storedConfig(row),
-  version: row.version,
-  updatedAt: row.updatedAt.toISOString(),
+const configColumns = (config: FlagConfig) => ({
+  on: config.on,
+  offVariation: config.offVariation,
+  fallthrough: config.fallthrough as Prisma.InputJsonValue,
+  targets: config.targets as Prisma.InputJsonValue,
+  rules: config.rules as Prisma.InputJsonValue,
+  prerequisites: config.prerequisites as Prisma.InputJsonValue,
 });
 
-export const configOf = (view: FlagConfigView): FlagConfig => ({
-  on: view.on,
-  offVariation: view.offVariation,
-  fallthrough: view.fallthrough,
-  targets: view.targets,
-  rules: view.rules,
-  prerequisites: view.prerequisites,
-});
-
-export async function requireFlagConfig(db: Db, flagId: string, environmentId: string, what: string): Promise<FlagConfigRow> {
-  const row = await db.flagEnvironment.findUnique({ where: { flagId_environmentId: { flagId, environmentId } } });
-  if (!row) throw notFound(what);
-  return row;
+export function findFlagConfig(db: Db, flagId: string, environmentId: string): Promise<FlagConfigRow | null> {
+  return db.flagEnvironment.findUnique({ where: { flagId_environmentId: { flagId, environmentId } } });
 }
 
 /** Locks the configuration row until the transaction ends, so that concurrent writers queue up and see each other's versions. */
-export async function lockFlagConfig(tx: Transaction, flagId: string, environmentId: string, what: string): Promise<FlagConfigRow> {
+export async function lockFlagConfig(tx: Transaction, flagId: string, environmentId: string): Promise<FlagConfigRow | null> {
   await tx.$queryRaw`SELECT 1 FROM "FlagEnvironment" WHERE "flagId" = ${flagId} AND "environmentId" = ${environmentId} FOR UPDATE`;
-  return requireFlagConfig(tx, flagId, environmentId, what);
+  return findFlagConfig(tx, flagId, environmentId);
 }
 
-/**
- * Cross-reference problems of `config` for `flag` in one environment: variation indices, segments
- * of that environment, and prerequisites among the environment's active (non-archived) flags.
- */
-export async function crossReferenceProblems(tx: Transaction, flag: FlagRow, environmentId: string, config: FlagConfig): Promise<ValidationProblem[]> {
-  const usesSegments = config.rules.some((rule) => rule.clauses.some((clause) => clause.op === 'segmentMatch'));
-  const segmentKeys = usesSegments
-    ? new Set((await tx.segment.findMany({ where: { environmentId }, select: { key: true } })).map((s) => s.key))
-    : new Set<string>();
-  const others = new Map<string, { prerequisites: readonly Prerequisite[]; variationCount: number }>();
-  if (config.prerequisites.length > 0) {
-    const rows = await tx.flagEnvironment.findMany({
-      where: { environmentId, flag: { archived: false } },
-      select: { prerequisites: true, flag: { select: { key: true, variations: true } } },
-    });
-    for (const row of rows) {
-      others.set(row.flag.key, { prerequisites: row.prerequisites as Prerequisite[], variationCount: variationsOf(row.flag).length });
-    }
-  }
-  return validateFlagConfig(config, {
-    variationCount: variationsOf(flag).length,
-    segmentKeys,
-    flagKey: flag.key,
-    prerequisitesOf: (key) => others.get(key)?.prerequisites,
-    variationCountOf: (key) => others.get(key)?.variationCount,
+/** Gives the flag the same configuration, `config`, in each of the environments. */
+export async function insertFlagConfigs(
+  tx: Transaction,
+  flagId: string,
+  environmentIds: readonly string[],
+  config: FlagConfig,
+): Promise<void> {
+  await tx.flagEnvironment.createMany({
+    data: environmentIds.map((environmentId) => ({ flagId, environmentId, ...configColumns(config) })),
   });
+}
+
+/** Writes `config` as the row's next version if the row is still at `row.version`; false when it is not. */
+export async function updateFlagConfig(tx: Transaction, row: Pick<FlagConfigRow, 'id' | 'version'>, config: FlagConfig): Promise<boolean> {
+  const written = await tx.flagEnvironment.updateMany({
+    where: { id: row.id, version: row.version },
+    data: { ...configColumns(config), version: { increment: 1 } },
+  });
+  return written.count === 1;
+}
+
+/** The flag's configuration in every environment, with the environment's key. */
+export function configsOfFlag(tx: Transaction, flagId: string): Promise<(FlagConfigRow & { environment: { key: string } })[]> {
+  return tx.flagEnvironment.findMany({ where: { flagId }, include: { environment: { select: { key: true } } } });
+}
+
+/** The flag's on/off state and configuration version in every environment, oldest environment first. */
+export async function configSummaries(db: Db, flagId: string): Promise<{ environmentKey: string; on: boolean; version: number }[]> {
+  const rows = await db.flagEnvironment.findMany({
+    where: { flagId },
+    select: { on: true, version: true, environment: { select: { key: true } } },
+    orderBy: { environment: { createdAt: 'asc' } },
+  });
+  return rows.map((row) => ({ environmentKey: row.environment.key, on: row.on, version: row.version }));
+}
+
+/** The on/off state in one environment of each of the given flags. */
+export function onStates(db: Db, environmentId: string, flagIds: string[]): Promise<{ flagId: string; on: boolean }[]> {
+  return db.flagEnvironment.findMany({ where: { environmentId, flagId: { in: flagIds } }, select: { flagId: true, on: true } });
+}
+
+/** The keys of the environment's segments, which configurations may refer to. */
+export async function segmentKeys(tx: Transaction, environmentId: string): Promise<string[]> {
+  return (await tx.segment.findMany({ where: { environmentId }, select: { key: true } })).map((segment) => segment.key);
+}
+
+/** Every active (non-archived) flag's prerequisites in the environment, with its number of variations. */
+export async function activePrerequisites(
+  tx: Transaction,
+  environmentId: string,
+): Promise<{ flagKey: string; prerequisites: Prerequisite[]; variationCount: number }[]> {
+  const rows = await tx.flagEnvironment.findMany({
+    where: { environmentId, flag: { archived: false } },
+    select: { prerequisites: true, flag: { select: { key: true, variations: true } } },
+  });
+  return rows.map((row) => ({
+    flagKey: row.flag.key,
+    prerequisites: row.prerequisites as Prerequisite[],
+    variationCount: variationsOf(row.flag).length,
+  }));
 }

@@ -1,9 +1,6 @@
 import { lockForTransaction } from '../db/locks.ts';
-import type { PrismaClient, Transaction } from '../db/prisma.ts';
-import { conflict, notFound } from '../http/http-error.ts';
+import type { Db, Prisma, PrismaClient, Transaction } from '../db/prisma.ts';
 import type { FlagView } from './schemas.ts';
-
-type Db = PrismaClient | Transaction;
 
 export type FlagRow = {
   id: string;
@@ -22,40 +19,42 @@ export type FlagRow = {
   updatedAt: Date;
 };
 
+export type NewFlag = Pick<FlagRow, 'key' | 'name' | 'description' | 'kind' | 'tags' | 'temporary' | 'clientSideAvailable' | 'salt'> & {
+  variations: readonly unknown[];
+};
+
+export type FlagChanges = Partial<
+  Pick<FlagRow, 'name' | 'description' | 'tags' | 'temporary' | 'clientSideAvailable'> & { variations: readonly unknown[] }
+>;
+
+export type FlagFilter = {
+  /** Undefined: archived and active flags alike. */
+  archived?: boolean;
+  /** Only flags carrying every one of these tags. */
+  tags: string[];
+  /** Case-insensitive, in key, name and description. */
+  search?: string;
+};
+
 export const variationsOf = (row: { variations: unknown }): unknown[] => (Array.isArray(row.variations) ? row.variations : []);
 
-export const toFlagView = (row: FlagRow): FlagView => ({
-  key: row.key,
-  name: row.name,
-  description: row.description,
-  kind: row.kind,
-  variations: variationsOf(row),
-  tags: row.tags,
-  temporary: row.temporary,
-  archived: row.archived,
-  clientSideAvailable: row.clientSideAvailable,
-  salt: row.salt,
-  version: row.version,
-  createdAt: row.createdAt.toISOString(),
-  updatedAt: row.updatedAt.toISOString(),
-});
+const asJson = (value: unknown) => value as Prisma.InputJsonValue;
+/** Prisma passes `contains` to ILIKE as is: keep "_" and "%" in a search literal. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** Finds a flag by key or answers 404 naming it. */
-export async function requireFlag(db: Db, key: string): Promise<FlagRow> {
-  const flag = await db.flag.findUnique({ where: { key } });
-  if (!flag) throw notFound(`Flag "${key}"`);
-  return flag;
+export function findFlag(db: Db, key: string): Promise<FlagRow | null> {
+  return db.flag.findUnique({ where: { key } });
 }
 
 /**
- * Locks the flag's row for the rest of the transaction and reads it (404 when unknown). Metadata
+ * Locks the flag's row for the rest of the transaction and reads it (null when unknown). Metadata
  * writes take it FOR UPDATE; configuration writes FOR SHARE, so they run in parallel with each
  * other but not with an archive, delete or metadata change of the same flag.
  */
-export async function lockFlag(tx: Transaction, key: string, mode: 'update' | 'share'): Promise<FlagRow> {
+export async function lockFlag(tx: Transaction, key: string, mode: 'update' | 'share'): Promise<FlagRow | null> {
   if (mode === 'update') await tx.$queryRaw`SELECT 1 FROM "Flag" WHERE "key" = ${key} FOR UPDATE`;
   else await tx.$queryRaw`SELECT 1 FROM "Flag" WHERE "key" = ${key} FOR SHARE`;
-  return requireFlag(tx, key);
+  return findFlag(tx, key);
 }
 
 /**
@@ -65,6 +64,57 @@ export async function lockFlag(tx: Transaction, key: string, mode: 'update' | 's
  */
 export async function lockPrerequisiteGraph(tx: Transaction): Promise<void> {
   await lockForTransaction(tx, 'prerequisiteGraph');
+}
+
+/** One page of the flags matching `filter`, by key, and how many match in all (both read in one transaction). */
+export async function listFlags(
+  prisma: PrismaClient,
+  filter: FlagFilter,
+  page: { limit: number; offset: number },
+): Promise<{ total: number; rows: FlagRow[] }> {
+  const { archived, tags, search } = filter;
+  const where: Prisma.FlagWhereInput = {
+    ...(archived === undefined ? {} : { archived }),
+    ...(tags.length > 0 ? { tags: { hasEvery: tags } } : {}),
+    ...(search
+      ? {
+          OR: (['key', 'name', 'description'] as const).map((field) => ({
+            [field]: { contains: escapeLike(search), mode: 'insensitive' as const },
+          })),
+        }
+      : {}),
+  };
+  const [total, rows] = await prisma.$transaction([
+    prisma.flag.count({ where }),
+    prisma.flag.findMany({ where, orderBy: { key: 'asc' }, skip: page.offset, take: page.limit }),
+  ]);
+  return { total, rows };
+}
+
+export function insertFlag(tx: Transaction, flag: NewFlag): Promise<FlagRow> {
+  return tx.flag.create({ data: { ...flag, variations: asJson(flag.variations) } });
+}
+
+/** Applies the given changes and bumps the flag's version. */
+export function updateFlag(tx: Transaction, id: string, changes: FlagChanges): Promise<FlagRow> {
+  const { variations, ...rest } = changes;
+  return tx.flag.update({
+    where: { id },
+    data: {
+      ...rest,
+      ...(variations !== undefined ? { variations: asJson(variations) } : {}),
+      version: { increment: 1 },
+    },
+  });
+}
+
+export function setFlagArchived(tx: Transaction, id: string, archived: boolean): Promise<FlagRow> {
+  return tx.flag.update({ where: { id }, data: { archived, version: { increment: 1 } } });
+}
+
+/** Deletes the flag; its configurations go with it (foreign keys cascade). */
+export async function deleteFlag(tx: Transaction, id: string): Promise<void> {
+  await tx.flag.delete({ where: { id } });
 }
 
 /** Active flags (other than `key`) that use flag `key` as a prerequisite, with the environments where they do. */
@@ -77,20 +127,7 @@ export async function activeDependents(tx: Transaction, key: string): Promise<{ 
   return rows.map((r) => ({ flagKey: r.flag.key, environmentKey: r.environment.key }));
 }
 
-/** 409 when active flags depend on `key`, naming each of them. */
-export async function refuseIfDependedOn(tx: Transaction, key: string, verb: string): Promise<void> {
-  const dependents = await activeDependents(tx, key);
-  if (dependents.length === 0) return;
-  const names = [...new Set(dependents.map((d) => d.flagKey))];
-  throw conflict(
-    `Cannot ${verb} flag "${key}": ${names.map((n) => `"${n}"`).join(', ')} use${names.length === 1 ? 's' : ''} it as a prerequisite. Remove those prerequisites first.`,
-    dependents.map((d) => ({ path: 'params.key', message: `flag "${d.flagKey}" uses it as a prerequisite in environment "${d.environmentKey}"` })),
-  );
+/** Every environment's id, oldest first: each flag has a configuration in each of them. */
+export async function environmentIds(tx: Transaction): Promise<string[]> {
+  return (await tx.environment.findMany({ select: { id: true }, orderBy: { createdAt: 'asc' } })).map((env) => env.id);
 }
-
-/** Bumps every environment's version: a change that alters the flag in every snapshot. */
-export async function touchAllEnvironments(tx: Transaction, touch: (envId: string) => Promise<number>): Promise<void> {
-  const environments = await tx.environment.findMany({ select: { id: true }, orderBy: { createdAt: 'asc' } });
-  for (const env of environments) await touch(env.id);
-}
-

@@ -51,7 +51,10 @@ const ArchivedFilterSchema = z.enum(['false', 'true', 'all']).default('false');
 const TagFilterSchema = z
   .union([z.string(), z.array(z.string())])
   .optional()
-  .transform((value) => [...new Set((Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))]);
+  .transform((value) => {
+    const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+    return [...new Set(values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))];
+  });
 
 export const ListFlagsQuerySchema = PaginationQuerySchema.extend({
   tag: TagFilterSchema.describe('only flags carrying every given tag (repeat the parameter or separate with commas)'),
@@ -100,7 +103,10 @@ export const FlagConfigPatchSchema = FlagConfigSchema.partial()
   .refine((body) => Object.keys(body).length > 0, { message: 'give at least one field to change' })
   .describe('FlagConfigPatch');
 
-export const ToggleSchema = z.object({ on: z.boolean().describe('the state to set (setting the current state changes nothing)') }).strict().describe('Toggle');
+export const ToggleSchema = z
+  .object({ on: z.boolean().describe('the state to set (setting the current state changes nothing)') })
+  .strict()
+  .describe('Toggle');
 
 export const FlagConfigResponseSchema = FlagConfigSchema.extend({
   flagKey: z.string(),
@@ -109,6 +115,12 @@ export const FlagConfigResponseSchema = FlagConfigSchema.extend({
   updatedAt: z.iso.datetime(),
 }).describe('FlagConfigResponse');
 
+export type CreateFlagInput = z.infer<typeof CreateFlagSchema>;
+export type UpdateFlagInput = z.infer<typeof UpdateFlagSchema>;
+export type ListFlagsQuery = z.infer<typeof ListFlagsQuerySchema>;
+export type FlagConfigPatch = z.infer<typeof FlagConfigPatchSchema>;
+
 export type FlagConfigView = z.infer<typeof FlagConfigResponseSchema>;
 export type FlagView = z.infer<typeof FlagSchema>;
+export type FlagListView = z.infer<typeof FlagListSchema>;
 export type FlagDetailView = z.infer<typeof FlagDetailSchema>;

@@ -17,7 +17,7 @@ export default fp(async function errorHandler(app: FastifyInstance) {
       return reply.code(answer.statusCode).send(answer.body);
     }
     if (error instanceof HttpError) {
-      return reply.code(error.statusCode).send({ error: error.code, message: error.message, details: error.details, ...error.extra });
+      return reply.code(error.statusCode).send({ error: error.code, message: error.message, details: error.details });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       // Fastify calls the query string "querystring"; answers name it as the docs do: query.limit.

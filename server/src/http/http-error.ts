@@ -1,13 +1,16 @@
 import type { ErrorDetail } from '../errors/index.ts';
 
-/** An error that becomes a JSON answer `{ error, message, details }` with its status code. */
+/**
+ * A refusal that only HTTP knows of (a missing or wrong credential, a malformed header or body, a
+ * rate limit): it becomes a JSON answer `{ error, message, details }` with its status code. The
+ * domains' refusals are DomainErrors (server/src/errors/).
+ */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
     readonly code: string,
     message: string,
     readonly details: ErrorDetail[] = [],
-    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -19,17 +22,3 @@ export const badRequest = (message: string, details: ErrorDetail[] = []) =>
 export const unauthorized = (message = 'A valid token is required: send it as "Authorization: Bearer <token>"') =>
   new HttpError(401, 'unauthorized', message);
 export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
-export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} not found`);
-export const conflict = (message: string, details: ErrorDetail[] = [], extra: Record<string, unknown> = {}) =>
-  new HttpError(409, 'conflict', message, details, extra);
-export const unprocessable = (message: string, details: ErrorDetail[]) =>
-  new HttpError(422, 'invalid_definition', message, details);
-export const preconditionFailed = (currentVersion: number) =>
-  new HttpError(
-    412,
-    'version_mismatch',
-    `The resource changed since you read it: its current version is ${currentVersion}. Read it again and retry.`,
-    [{ path: 'headers.if-match', message: `stale version; current version is ${currentVersion}` }],
-    { currentVersion },
-  );
-export const serviceUnavailable = (message: string) => new HttpError(503, 'unavailable', message);

@@ -13,7 +13,10 @@ export type EvaluateBody = z.infer<typeof EvaluateBodySchema>;
 const ReasonSchema = z
   .object({ kind: z.enum(['OFF', 'FALLTHROUGH', 'TARGET_MATCH', 'RULE_MATCH', 'PREREQUISITE_FAILED', 'ERROR']) })
   .catchall(z.unknown())
-  .describe('Why this value: OFF, FALLTHROUGH, TARGET_MATCH, RULE_MATCH (with ruleIndex, ruleId), PREREQUISITE_FAILED (with prerequisiteKey) or ERROR (with errorKind)');
+  .describe(
+    'Why this value: OFF, FALLTHROUGH, TARGET_MATCH, RULE_MATCH (with ruleIndex, ruleId), ' +
+      'PREREQUISITE_FAILED (with prerequisiteKey) or ERROR (with errorKind)',
+  );
 
 export const EvaluationResultSchema = z
   .object({

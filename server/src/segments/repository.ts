@@ -1,10 +1,7 @@
-import { validateSegment, type SegmentRule } from '@switchyard/sdk/schema';
-import type { PrismaClient, Transaction } from '../db/prisma.ts';
-import { type ErrorDetail, formatPath } from '../errors/index.ts';
-import { notFound, unprocessable } from '../http/http-error.ts';
-import type { SegmentContent, SegmentView } from './schemas.ts';
+import type { SegmentRule } from '@switchyard/sdk/schema';
+import type { Db, Transaction } from '../db/prisma.ts';
 
-type SegmentRow = {
+export type SegmentRow = {
   id: string;
   key: string;
   name: string;
@@ -17,79 +14,68 @@ type SegmentRow = {
   updatedAt: Date;
 };
 
-type RuleLike = { clauses?: { op?: unknown; values?: unknown }[] };
+/** The stored columns of a segment's content. */
+export type SegmentData = { name: string; description: string; included: string[]; excluded: string[]; rules: SegmentRule[] };
 
-export const toSegmentView = (row: SegmentRow, environmentKey: string): SegmentView => ({
-  key: row.key,
-  environment: environmentKey,
-  name: row.name,
-  description: row.description,
-  included: row.included,
-  excluded: row.excluded,
-  rules: row.rules as SegmentRule[],
-  version: row.version,
-  createdAt: row.createdAt.toISOString(),
-  updatedAt: row.updatedAt.toISOString(),
-});
+/** A segment's or a flag configuration's key and its stored rules (JSON, as stored). */
+export type KeyedRules = { key: string; rules: unknown };
 
-/** The stored columns for a segment's content; omitted optional fields become empty. */
-export const segmentData = (content: SegmentContent) => ({
-  name: content.name,
-  description: content.description ?? '',
-  included: content.included ?? [],
-  excluded: content.excluded ?? [],
-  rules: content.rules ?? [],
-});
-
-export async function requireSegment(db: PrismaClient | Transaction, environment: { id: string; key: string }, key: string): Promise<SegmentRow> {
-  const segment = await db.segment.findUnique({ where: { environmentId_key: { environmentId: environment.id, key } } });
-  if (!segment) throw notFound(`Segment "${key}" in environment "${environment.key}"`);
-  return segment;
+export function findSegment(db: Db, environmentId: string, key: string): Promise<SegmentRow | null> {
+  return db.segment.findUnique({ where: { environmentId_key: { environmentId, key } } });
 }
 
-/** Refuses (422) segmentMatch clauses naming the segment itself, an unknown segment, or leading into a cycle. */
-export async function assertValidReferences(tx: Transaction, environmentId: string, segmentKey: string, rules: SegmentRule[]): Promise<void> {
-  const others = await tx.segment.findMany({ where: { environmentId }, select: { key: true, rules: true } });
-  const rulesByKey = new Map(others.map((s) => [s.key, s.rules as SegmentRule[]]));
-  const problems = validateSegment(
-    { rules },
-    { segmentKeys: new Set(rulesByKey.keys()), segmentKey, rulesOf: (key) => rulesByKey.get(key) },
-  );
-  if (problems.length > 0) {
-    const details = problems.map((p) => ({ path: formatPath(['body', ...p.path]), message: p.message }));
-    throw unprocessable(`Invalid segment references: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
-  }
+export async function segmentExists(tx: Transaction, environmentId: string, key: string): Promise<boolean> {
+  return (await tx.segment.findUnique({ where: { environmentId_key: { environmentId, key } }, select: { id: true } })) !== null;
 }
 
-/** Indices of the rules among `rules` with a segmentMatch clause naming `segmentKey`. */
-function rulesUsing(rules: unknown, segmentKey: string): number[] {
-  if (!Array.isArray(rules)) return [];
-  return (rules as RuleLike[]).flatMap((rule, i) =>
-    (rule.clauses ?? []).some((c) => c.op === 'segmentMatch' && Array.isArray(c.values) && c.values.includes(segmentKey)) ? [i] : [],
-  );
+/** One page of the environment's segments, by key, and how many it has in all. */
+export async function listSegments(
+  db: Db,
+  environmentId: string,
+  page: { limit: number; offset: number },
+): Promise<{ rows: SegmentRow[]; total: number }> {
+  const [rows, total] = await Promise.all([
+    db.segment.findMany({ where: { environmentId }, orderBy: { key: 'asc' }, take: page.limit, skip: page.offset }),
+    db.segment.count({ where: { environmentId } }),
+  ]);
+  return { rows, total };
 }
 
-/** Where a segment is used in its environment: flag rules and other segments' rules, one detail per rule. */
-export async function findSegmentUsages(tx: Transaction, environmentId: string, segmentKey: string): Promise<{ flags: string[]; segments: string[]; details: ErrorDetail[] }> {
-  // jsonb containment finds candidate flag rules in the database; the exact rule indices are computed below.
+/** Every segment of the environment with its rules. */
+export function segmentRules(tx: Transaction, environmentId: string): Promise<KeyedRules[]> {
+  return tx.segment.findMany({ where: { environmentId }, select: { key: true, rules: true } });
+}
+
+export function insertSegment(tx: Transaction, environmentId: string, key: string, data: SegmentData): Promise<SegmentRow> {
+  return tx.segment.create({ data: { environmentId, key, ...data } });
+}
+
+/** Replaces the content and bumps the version if the segment is still at `version`; false when it is not. */
+export async function updateSegmentAtVersion(tx: Transaction, id: string, version: number, data: SegmentData): Promise<boolean> {
+  const { count } = await tx.segment.updateMany({ where: { id, version }, data: { ...data, version: { increment: 1 } } });
+  return count > 0;
+}
+
+export async function deleteSegment(tx: Transaction, id: string): Promise<void> {
+  await tx.segment.delete({ where: { id } });
+}
+
+/** The environment's flag configurations whose rules may name the segment in a segmentMatch clause, by flag key. */
+export function flagRulesMentioningSegment(tx: Transaction, environmentId: string, segmentKey: string): Promise<KeyedRules[]> {
+  // jsonb containment finds candidate flag rules in the database; the exact rule indices are computed by the caller.
   const pattern = JSON.stringify([{ clauses: [{ op: 'segmentMatch', values: [segmentKey] }] }]);
-  const flagRows = await tx.$queryRaw<{ key: string; rules: unknown }[]>`
+  return tx.$queryRaw<KeyedRules[]>`
     SELECT f."key", fe."rules"
     FROM "FlagEnvironment" fe JOIN "Flag" f ON f."id" = fe."flagId"
     WHERE fe."environmentId" = ${environmentId} AND fe."rules" @> ${pattern}::jsonb
     ORDER BY f."key"`;
-  const segmentRows = await tx.segment.findMany({ where: { environmentId, key: { not: segmentKey } }, select: { key: true, rules: true }, orderBy: { key: 'asc' } });
+}
 
-  const details: ErrorDetail[] = [];
-  const flags: string[] = [];
-  const segments: string[] = [];
-  for (const [kind, rows, names] of [['flags', flagRows, flags], ['segments', segmentRows, segments]] as const) {
-    for (const row of rows) {
-      const indices = rulesUsing(row.rules, segmentKey);
-      if (indices.length === 0) continue;
-      names.push(row.key);
-      for (const i of indices) details.push({ path: `${kind}.${row.key}.rules[${i}]`, message: `${kind === 'flags' ? 'flag' : 'segment'} "${row.key}" uses this segment in rules[${i}]` });
-    }
-  }
-  return { flags, segments, details };
+/** The rules of the environment's other segments, by key. */
+export function otherSegmentRules(tx: Transaction, environmentId: string, segmentKey: string): Promise<KeyedRules[]> {
+  return tx.segment.findMany({
+    where: { environmentId, key: { not: segmentKey } },
+    select: { key: true, rules: true },
+    orderBy: { key: 'asc' },
+  });
 }

@@ -1,68 +1,51 @@
-import { lockForTransaction } from '../db/locks.ts';
-import type { PrismaClient, Transaction } from '../db/prisma.ts';
-import { conflict, notFound } from '../http/http-error.ts';
-import type { TokenView } from './schemas.ts';
-import { displayPrefix, generateSecret, hashSecret, type TokenKind } from '../auth/secrets.ts';
+import { displayPrefix, hashSecret, type TokenKind } from '../auth/secrets.ts';
+import type { Db, Prisma, Transaction } from '../db/prisma.ts';
 
-type TokenRow = {
-  id: string;
-  name: string;
-  kind: TokenKind;
-  prefix: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-  environment: { key: string } | null;
-};
+const withEnvironmentKey = { environment: { select: { key: true } } } as const;
 
-export const withEnvironmentKey = { environment: { select: { key: true } } } as const;
+/** A stored token with its environment's key (null for admin tokens). */
+export type TokenRow = Prisma.ApiTokenGetPayload<{ include: typeof withEnvironmentKey }>;
 
-export const toTokenView = (row: TokenRow): TokenView => ({
-  id: row.id,
-  name: row.name,
-  kind: row.kind,
-  environment: row.environment?.key ?? null,
-  prefix: row.prefix,
-  createdAt: row.createdAt.toISOString(),
-  lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
-  revokedAt: row.revokedAt?.toISOString() ?? null,
-});
-
-/** A just-created token as the audit log and the creation answer show it (the latter adds the secret). */
-export function toNewTokenView(row: TokenRow): Omit<TokenView, 'lastUsedAt' | 'revokedAt'> {
-  const { lastUsedAt: _lastUsedAt, revokedAt: _revokedAt, ...view } = toTokenView(row);
-  return view;
+export function findToken(db: Db, id: string): Promise<TokenRow | null> {
+  return db.apiToken.findUnique({ where: { id }, include: withEnvironmentKey });
 }
 
-/** Stores a new token (its hash only) and returns the row and the secret, which exists nowhere else. */
-export async function insertToken(tx: Transaction, data: { name: string; kind: TokenKind; environmentId: string | null }) {
-  const secret = generateSecret(data.kind);
-  const row = await tx.apiToken.create({
-    data: { ...data, secretHash: hashSecret(secret), prefix: displayPrefix(secret) },
+/** The token whose secret this is, revoked or not: looked up by the secret's hash, never by the secret. */
+export function findTokenBySecret(db: Db, secret: string): Promise<TokenRow | null> {
+  return db.apiToken.findUnique({ where: { secretHash: hashSecret(secret) }, include: withEnvironmentKey });
+}
+
+export type TokenFilter = { kind?: TokenKind | undefined; environmentId: string | null; includeRevoked: boolean };
+
+/** Oldest first; `environmentId` null: of every environment (and none). */
+export function listTokens(db: Db, filter: TokenFilter): Promise<TokenRow[]> {
+  return db.apiToken.findMany({
+    where: {
+      ...(filter.kind ? { kind: filter.kind } : {}),
+      ...(filter.environmentId ? { environmentId: filter.environmentId } : {}),
+      ...(filter.includeRevoked ? {} : { revokedAt: null }),
+    },
+    include: withEnvironmentKey,
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+}
+
+/** Stores a new token: only the secret's hash and its display prefix, never the secret itself. */
+export function insertToken(
+  tx: Transaction,
+  data: { name: string; kind: TokenKind; environmentId: string | null; secret: string },
+): Promise<TokenRow> {
+  const { secret, ...token } = data;
+  return tx.apiToken.create({
+    data: { ...token, secretHash: hashSecret(secret), prefix: displayPrefix(secret) },
     include: withEnvironmentKey,
   });
-  return { row, secret };
 }
 
-export async function requireToken(db: PrismaClient | Transaction, id: string) {
-  const token = await db.apiToken.findUnique({ where: { id }, include: withEnvironmentKey });
-  if (!token) throw notFound(`Token "${id}"`);
-  return token;
-}
-
-
-/**
- * Refuses to leave the service without an active admin token. The advisory lock serializes
- * concurrent revocations, so two admins revoking each other at once cannot both succeed.
- */
-export async function assertAnotherActiveAdmin(tx: Transaction, revokingId: string): Promise<void> {
-  await lockForTransaction(tx, 'adminTokens');
-  const others = await tx.apiToken.count({ where: { kind: 'admin', revokedAt: null, id: { not: revokingId } } });
-  if (others === 0) {
-    throw conflict('This is the last active admin token: create another admin token before revoking it', [
-      { path: 'params.id', message: 'the last active admin token cannot be revoked' },
-    ]);
-  }
+/** Admin tokens not revoked, leaving out `except` when given. */
+export function countActiveAdminTokens(db: Db, options: { except?: string } = {}): Promise<number> {
+  const except = options.except !== undefined ? { id: { not: options.except } } : {};
+  return db.apiToken.count({ where: { kind: 'admin', revokedAt: null, ...except } });
 }
 
 /** Sets revokedAt unless it is already set; returns whether this call revoked it. */

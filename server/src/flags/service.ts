@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { expectVersion } from '../changes/expect-version.ts';
+import { refuseDuplicate } from '../changes/refuse-duplicate.ts';
+import type { ChangeWriter, WriteContext } from '../changes/write-unit.ts';
+import { lockForTransaction } from '../db/locks.ts';
+import type { Db, PrismaClient, Transaction } from '../db/prisma.ts';
+import { requireEnvironment } from '../environments/service.ts';
+import { ConflictError, InvalidDefinitionError, InvalidInputError, NotFoundError } from '../errors/index.ts';
+import { configsOfFlag, configSummaries, insertFlagConfigs, onStates } from './config-repository.ts';
+import { defaultFlagConfig } from './defaults.ts';
+import {
+  activeDependents,
+  deleteFlag,
+  environmentIds,
+  findFlag,
+  type FlagRow,
+  insertFlag,
+  listFlags,
+  lockFlag,
+  lockPrerequisiteGraph,
+  setFlagArchived,
+  updateFlag,
+  variationsOf,
+} from './repository.ts';
+import type { CreateFlagInput, FlagDetailView, FlagListView, FlagView, ListFlagsQuery, UpdateFlagInput } from './schemas.ts';
+import { BOOLEAN_VARIATIONS, variationProblems } from './variations.ts';
+import { toConfigView, toFlagView } from './views.ts';
+
+const unique = (values: readonly string[]) => [...new Set(values)];
+
+/** The flag, or NotFoundError naming it. */
+export async function requireFlag(db: Db, key: string): Promise<FlagRow> {
+  const flag = await findFlag(db, key);
+  if (!flag) throw new NotFoundError(`Flag "${key}"`);
+  return flag;
+}
+
+/** Locks the flag's row for the rest of the transaction (see `lockFlag` for the modes) and reads it, or NotFoundError naming it. */
+export async function requireLockedFlag(tx: Transaction, key: string, mode: 'update' | 'share'): Promise<FlagRow> {
+  const flag = await lockFlag(tx, key, mode);
+  if (!flag) throw new NotFoundError(`Flag "${key}"`);
+  return flag;
+}
+
+/** ConflictError when active flags depend on `key`, naming each of them. */
+async function refuseIfDependedOn(tx: Transaction, key: string, verb: string): Promise<void> {
+  const dependents = await activeDependents(tx, key);
+  if (dependents.length === 0) return;
+  const names = [...new Set(dependents.map((d) => d.flagKey))];
+  const users = `${names.map((n) => `"${n}"`).join(', ')} use${names.length === 1 ? 's' : ''}`;
+  throw new ConflictError(
+    `Cannot ${verb} flag "${key}": ${users} it as a prerequisite. Remove those prerequisites first.`,
+    dependents.map((d) => ({
+      path: 'params.key',
+      message: `flag "${d.flagKey}" uses it as a prerequisite in environment "${d.environmentKey}"`,
+    })),
+  );
+}
+
+/** New values for a flag's variations must keep their count (configurations refer to them by index) and fit the flag's kind. */
+function refuseBadVariationEdit(flag: FlagRow, variations: readonly unknown[]): void {
+  const count = variationsOf(flag).length;
+  if (variations.length !== count) {
+    throw new InvalidDefinitionError(
+      `Flag "${flag.key}" has ${count} variations; configurations refer to them by index, so edits must keep the count`,
+      [{ path: 'body.variations', message: `must have exactly ${count} values` }],
+    );
+  }
+  const problems = variationProblems(flag.kind, variations);
+  if (problems.length > 0) throw InvalidInputError.inBody(problems);
+}
+
+/** Bumps every environment's version: a change that alters the flag in every snapshot. */
+async function touchAllEnvironments(w: WriteContext, flagKey: string): Promise<void> {
+  for (const id of await environmentIds(w.tx)) await w.touchEnvironment(id, 'flag', flagKey);
+}
+
+/** A flag's metadata: its key, kind, variations, tags and archived state, shared by every environment. */
+export class FlagService {
+  constructor(private readonly deps: { prisma: PrismaClient; changes: ChangeWriter }) {}
+
+  /** The flag starts with its default configuration (off) in every environment. */
+  create(actor: string, input: CreateFlagInput): Promise<FlagView> {
+    const variations = input.variations ?? [...BOOLEAN_VARIATIONS];
+    return refuseDuplicate(
+      () =>
+        this.deps.changes.run(actor, async (w) => {
+          await lockForTransaction(w.tx, 'flagEnvironmentPairs');
+          const flag = await insertFlag(w.tx, {
+            key: input.key,
+            name: input.name,
+            description: input.description ?? '',
+            kind: input.kind,
+            variations,
+            tags: unique(input.tags ?? []),
+            temporary: input.temporary ?? true,
+            clientSideAvailable: input.clientSideAvailable ?? false,
+            salt: randomBytes(16).toString('hex'),
+          });
+          const environments = await environmentIds(w.tx);
+          await insertFlagConfigs(w.tx, flag.id, environments, defaultFlagConfig(variations.length));
+          for (const id of environments) await w.touchEnvironment(id, 'flag', flag.key);
+          const view = toFlagView(flag);
+          await w.audit({ action: 'flag.created', resourceType: 'flag', resourceKey: flag.key, flagKey: flag.key, after: view });
+          return view;
+        }),
+      () => new ConflictError(`Flag "${input.key}" already exists`, [{ path: 'body.key', message: 'already exists' }]),
+    );
+  }
+
+  /** With `env`, each flag carries its on/off state in that environment. */
+  async list(query: ListFlagsQuery): Promise<FlagListView> {
+    const { limit, offset } = query;
+    const env = query.env ? await requireEnvironment(this.deps.prisma, query.env) : null;
+    const archived = query.archived === 'all' ? undefined : query.archived === 'true';
+    const { total, rows } = await listFlags(this.deps.prisma, { archived, tags: query.tag, search: query.q }, { limit, offset });
+    const states = env ? new Map((await onStates(this.deps.prisma, env.id, rows.map((r) => r.id))).map((s) => [s.flagId, s.on])) : null;
+    const items = rows.map((row) => ({ ...toFlagView(row), ...(states ? { on: states.get(row.id) ?? false } : {}) }));
+    return { items, total, limit, offset };
+  }
+
+  /** Metadata plus each environment's on/off state and configuration version. */
+  async get(key: string): Promise<FlagDetailView> {
+    const flag = await requireFlag(this.deps.prisma, key);
+    const configs = await configSummaries(this.deps.prisma, flag.id);
+    const environments = Object.fromEntries(configs.map((c) => [c.environmentKey, { on: c.on, version: c.version }]));
+    return { ...toFlagView(flag), environments };
+  }
+
+  update(actor: string, key: string, expected: number | null, changes: UpdateFlagInput): Promise<FlagView> {
+    return this.deps.changes.run(actor, async (w) => {
+      const before = await requireLockedFlag(w.tx, key, 'update');
+      expectVersion(expected, before.version);
+      if (changes.variations !== undefined) refuseBadVariationEdit(before, changes.variations);
+      const after = await updateFlag(w.tx, before.id, changes.tags === undefined ? changes : { ...changes, tags: unique(changes.tags) });
+      await touchAllEnvironments(w, before.key);
+      const view = toFlagView(after);
+      await w.audit({
+        action: 'flag.updated',
+        resourceType: 'flag',
+        resourceKey: before.key,
+        flagKey: before.key,
+        before: toFlagView(before),
+        after: view,
+      });
+      return view;
+    });
+  }
+
+  /** Refused while active flags use it as a prerequisite; archiving an archived flag changes nothing. */
+  archive(actor: string, key: string, expected: number | null): Promise<FlagView> {
+    return this.setArchived(actor, key, expected, true);
+  }
+
+  restore(actor: string, key: string, expected: number | null): Promise<FlagView> {
+    return this.setArchived(actor, key, expected, false);
+  }
+
+  /** Deletes the flag and its configuration in every environment; refused while active flags use it as a prerequisite. */
+  async delete(actor: string, key: string, expected: number | null): Promise<void> {
+    await this.deps.changes.run(actor, async (w) => {
+      await lockPrerequisiteGraph(w.tx);
+      const flag = await requireLockedFlag(w.tx, key, 'update');
+      expectVersion(expected, flag.version);
+      await refuseIfDependedOn(w.tx, flag.key, 'delete');
+      const configs = await configsOfFlag(w.tx, flag.id);
+      await deleteFlag(w.tx, flag.id);
+      await touchAllEnvironments(w, flag.key);
+      // The configurations go with the flag, so the audit trail keeps them to make the deletion reversible by hand.
+      const environments = Object.fromEntries(configs.map((c) => [c.environment.key, toConfigView(c, flag.key, c.environment.key)]));
+      const before = { ...toFlagView(flag), environments };
+      await w.audit({ action: 'flag.deleted', resourceType: 'flag', resourceKey: flag.key, flagKey: flag.key, before });
+    });
+  }
+
+  private setArchived(actor: string, key: string, expected: number | null, archived: boolean): Promise<FlagView> {
+    return this.deps.changes.run(actor, async (w) => {
+      if (archived) await lockPrerequisiteGraph(w.tx);
+      const before = await requireLockedFlag(w.tx, key, 'update');
+      expectVersion(expected, before.version);
+      if (before.archived === archived) return toFlagView(before);
+      if (archived) await refuseIfDependedOn(w.tx, before.key, 'archive');
+      const after = await setFlagArchived(w.tx, before.id, archived);
+      await touchAllEnvironments(w, before.key);
+      const view = toFlagView(after);
+      await w.audit({
+        action: archived ? 'flag.archived' : 'flag.restored',
+        resourceType: 'flag',
+        resourceKey: before.key,
+        flagKey: before.key,
+        before: toFlagView(before),
+        after: view,
+      });
+      return view;
+    });
+  }
+}

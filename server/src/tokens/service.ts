@@ -1,0 +1,119 @@
+import { generateSecret, type TokenKind } from '../auth/secrets.ts';
+import type { ChangeWriter } from '../changes/write-unit.ts';
+import { lockForTransaction } from '../db/locks.ts';
+import type { Db, PrismaClient, Transaction } from '../db/prisma.ts';
+import { findEnvironment } from '../environments/repository.ts';
+import { ConflictError, NotFoundError } from '../errors/index.ts';
+import { countActiveAdminTokens, findToken, insertToken, listTokens, revokeToken, type TokenRow } from './repository.ts';
+import type { CreatedTokenView, TokenView } from './schemas.ts';
+
+const toTokenView = (row: TokenRow): TokenView => ({
+  id: row.id,
+  name: row.name,
+  kind: row.kind,
+  environment: row.environment?.key ?? null,
+  prefix: row.prefix,
+  createdAt: row.createdAt.toISOString(),
+  lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+  revokedAt: row.revokedAt?.toISOString() ?? null,
+});
+
+/** A just-created token as the audit log and the creation answer show it (the latter adds the secret). */
+function toNewTokenView(row: TokenRow): Omit<TokenView, 'lastUsedAt' | 'revokedAt'> {
+  const { lastUsedAt: _lastUsedAt, revokedAt: _revokedAt, ...view } = toTokenView(row);
+  return view;
+}
+
+async function requireToken(db: Db, id: string): Promise<TokenRow> {
+  const token = await findToken(db, id);
+  if (!token) throw new NotFoundError(`Token "${id}"`);
+  return token;
+}
+
+/** The id of the environment named by the request field at `path`; null when none is named. */
+async function environmentIdFor(db: Db, key: string | undefined, path: string): Promise<string | null> {
+  if (key === undefined) return null;
+  const env = await findEnvironment(db, key);
+  if (!env) throw new NotFoundError(`Environment "${key}"`, [{ path, message: 'no such environment' }]);
+  return env.id;
+}
+
+/**
+ * Refuses to leave the service without an active admin token. The advisory lock serializes
+ * concurrent revocations, so two admins revoking each other at once cannot both succeed.
+ */
+async function refuseRevokingLastAdmin(tx: Transaction, revokingId: string): Promise<void> {
+  await lockForTransaction(tx, 'adminTokens');
+  if ((await countActiveAdminTokens(tx, { except: revokingId })) === 0) {
+    throw new ConflictError('This is the last active admin token: create another admin token before revoking it', [
+      { path: 'params.id', message: 'the last active admin token cannot be revoked' },
+    ]);
+  }
+}
+
+export class TokenService {
+  constructor(private readonly deps: { prisma: PrismaClient; changes: ChangeWriter }) {}
+
+  /** Never secrets or their hashes. Revoked tokens only with `includeRevoked`. */
+  async list(filter: { kind?: TokenKind | undefined; environment?: string | undefined; includeRevoked: boolean }): Promise<TokenView[]> {
+    const environmentId = await environmentIdFor(this.deps.prisma, filter.environment, 'query.environment');
+    const rows = await listTokens(this.deps.prisma, { kind: filter.kind, environmentId, includeRevoked: filter.includeRevoked });
+    return rows.map(toTokenView);
+  }
+
+  /** Server and client keys belong to one environment, admin tokens to none. The secret is in the answer only. */
+  create(actor: string, input: { name: string; kind: TokenKind; environment?: string | undefined }): Promise<CreatedTokenView> {
+    return this.deps.changes.run(actor, async (w) => {
+      const environmentId = await environmentIdFor(w.tx, input.environment, 'body.environment');
+      const secret = generateSecret(input.kind);
+      const row = await insertToken(w.tx, { name: input.name, kind: input.kind, environmentId, secret });
+      const view = toNewTokenView(row);
+      await w.audit({ action: 'token.created', resourceType: 'token', resourceKey: row.id, environmentKey: view.environment, after: view });
+      return { ...view, secret };
+    });
+  }
+
+  /** Idempotent: a revoked token is returned unchanged and nothing is recorded. The last active admin token stays. */
+  revoke(actor: string, id: string): Promise<TokenView> {
+    return this.deps.changes.run(actor, async (w) => {
+      const token = await requireToken(w.tx, id);
+      if (token.revokedAt) return toTokenView(token);
+      if (token.kind === 'admin') await refuseRevokingLastAdmin(w.tx, token.id);
+      // Revoked meanwhile by a concurrent request: answered as a repeated revocation, recording nothing.
+      if (!(await revokeToken(w.tx, token.id, new Date()))) return toTokenView(await requireToken(w.tx, token.id));
+      const after = toTokenView(await requireToken(w.tx, token.id));
+      await w.audit({
+        action: 'token.revoked',
+        resourceType: 'token',
+        resourceKey: token.id,
+        environmentKey: after.environment,
+        before: toTokenView(token),
+        after,
+      });
+      w.tokenRevoked(token.id); // closes its open streams on every replica
+      return after;
+    });
+  }
+
+  /** Revokes the token and creates its replacement (same name, kind and environment, a new secret) in one transaction. */
+  rotate(actor: string, id: string): Promise<CreatedTokenView> {
+    return this.deps.changes.run(actor, async (w) => {
+      const old = await requireToken(w.tx, id);
+      if (!(await revokeToken(w.tx, old.id, new Date()))) {
+        throw new ConflictError(`Token "${old.id}" is revoked and cannot be rotated`, [{ path: 'params.id', message: 'already revoked' }]);
+      }
+      w.tokenRevoked(old.id); // the old key's open streams close on every replica
+      const secret = generateSecret(old.kind);
+      const view = toNewTokenView(await insertToken(w.tx, { name: old.name, kind: old.kind, environmentId: old.environmentId, secret }));
+      await w.audit({
+        action: 'token.rotated',
+        resourceType: 'token',
+        resourceKey: old.id,
+        environmentKey: view.environment,
+        before: toTokenView(old),
+        after: { ...view, replaces: old.id },
+      });
+      return { ...view, secret };
+    });
+  }
+}
