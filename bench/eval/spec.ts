@@ -7,7 +7,6 @@ export type CaseName = 'targeted' | 'simple';
 export const CASES: readonly CaseName[] = ['targeted', 'simple'];
 
 export const SYSTEMS = ['switchyard', 'unleash-client', 'launchdarkly', 'growthbook', 'flagd-core'] as const;
-export type SystemName = (typeof SYSTEMS)[number];
 
 /** Flag key used for each case (same key in every system). */
 export const FLAG_KEYS: Record<CaseName, string> = {
