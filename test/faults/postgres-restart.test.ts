@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOnFirstStart } from '../../server/src/bootstrap.ts';
 import { createPrisma, type PrismaClient } from '../../server/src/db/prisma.ts';
-import { KEY_CACHE_TTL_MS } from '../../server/src/sdk-api/routes.ts';
+import { SDK_KEY_CACHE_TTL_MS } from '../../server/src/auth/plugin.ts';
 import { generateSecret } from '../../server/src/auth/secrets.ts';
 import { ClientPool, createKeys, startReplica, type Replica } from './helpers/fleet.ts';
 import { call, ok } from './helpers/http.ts';
@@ -73,7 +73,7 @@ describe('fault: PostgreSQL restarts under a running replica', () => {
     }
 
     // Reads keep serving the cached snapshot, even once the SDK key cache has expired.
-    await new Promise((r) => setTimeout(r, KEY_CACHE_TTL_MS + 200));
+    await new Promise((r) => setTimeout(r, SDK_KEY_CACHE_TTL_MS + 200));
     const snapshot = await call(replica.url, 'GET', '/sdk/snapshot', { token: keys.serverKey });
     expect(snapshot.status).toBe(200);
     expect(snapshot.body.version).toBe(before.environmentVersion);

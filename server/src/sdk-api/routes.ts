@@ -9,7 +9,6 @@ import { EvaluateBodySchema, EvaluationResultSchema, SnapshotResponseSchema } fr
 import type { SdkApiService } from './service.ts';
 
 const tags = ['sdk'];
-export { SDK_KEY_CACHE_TTL_MS as KEY_CACHE_TTL_MS } from '../auth/plugin.ts';
 
 /** Remote evaluation is called from browsers on any origin; only this route is open to them. */
 async function allowAnyOrigin(_request: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
-import type { PrismaClient } from '../db/prisma.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ChangeNotice } from '../changes/notice.ts';
 import { Channel, type StreamSource } from './channel.ts';
@@ -26,7 +25,8 @@ export const DEFAULT_HUB_LIMITS: HubLimits = {
 };
 
 export type HubDependencies = {
-  prisma: PrismaClient;
+  /** Of the given token ids, those still active: the heartbeat's revocation safety net. */
+  activeTokenIds(ids: readonly string[]): Promise<Set<string>>;
   source: StreamSource;
   authenticate(secret: string): Promise<Principal | null>;
   log: FastifyBaseLogger;
@@ -220,8 +220,7 @@ export class StreamHub {
     const tokenIds = [...this.byToken.keys()];
     if (tokenIds.length === 0) return;
     try {
-      const valid = await this.deps.prisma.apiToken.findMany({ where: { id: { in: tokenIds }, revokedAt: null }, select: { id: true } });
-      const validIds = new Set(valid.map((t) => t.id));
+      const validIds = await this.deps.activeTokenIds(tokenIds);
       for (const id of tokenIds) if (!validIds.has(id)) this.disconnectToken(id);
     } catch (err) {
       this.deps.log.warn({ err }, 'could not re-validate stream keys');

@@ -2,6 +2,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { loadPatch } from '../snapshots/read-model.ts';
+import { activeTokenIds } from '../tokens/repository.ts';
 import { DEFAULT_HUB_LIMITS, type HubLimits, StreamHub } from './hub.ts';
 import streamRoutes from './routes.ts';
 
@@ -26,7 +27,7 @@ export default fp(
   async function streaming(app: FastifyInstance, opts: { options?: Partial<StreamingOptions> }) {
     const settings: StreamingOptions = { ...DEFAULT_STREAMING_OPTIONS, ...opts.options };
     const hub = new StreamHub({
-      prisma: app.prisma,
+      activeTokenIds: (ids) => activeTokenIds(app.prisma, ids),
       authenticate: (secret) => app.authenticateSecret(secret),
       log: app.log,
       limits: settings,

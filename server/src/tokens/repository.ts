@@ -53,3 +53,9 @@ export async function revokeToken(tx: Transaction, id: string, at: Date): Promis
   const { count } = await tx.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
   return count === 1;
 }
+
+/** Of the given token ids, those still active (not revoked, not deleted with their environment). */
+export async function activeTokenIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  const rows = await db.apiToken.findMany({ where: { id: { in: [...ids] }, revokedAt: null }, select: { id: true } });
+  return new Set(rows.map((row) => row.id));
+}
