@@ -9,7 +9,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@switchyard\/sdk$/, replacement: sdkSource('index.ts') },
-      { find: /^@switchyard\/sdk\/(schema|openfeature)$/, replacement: sdkSource('$1/index.ts') },
+      { find: /^@switchyard\/sdk\/(schema|openfeature|engine|model)$/, replacement: sdkSource('$1/index.ts') },
     ],
   },
   test: {

@@ -1,6 +1,7 @@
 /**
- * @switchyard/sdk — the evaluation engine (dependency-free: no zod at runtime) and the SDK client.
- * Schemas and validators live in the `@switchyard/sdk/schema` entry point.
+ * @switchyard/sdk — the evaluation engine (dependency-free: no zod at runtime) and the SDK client
+ * for Node. Schemas and validators live in `@switchyard/sdk/schema`; the engine alone, without the
+ * client (no `node:` module, no `ws`), in `@switchyard/sdk/engine`.
  */
 
 // Evaluation engine.
@@ -26,7 +27,7 @@ export type {
   SegmentRule,
   SegmentDefinition,
   Snapshot,
-} from './engine/types.ts';
+} from './engine/index.ts';
 
 // SDK client (stream, polling fallback, bootstrap, on-disk copy). The OpenFeature provider is in `@switchyard/sdk/openfeature`.
 export { createClient, FlagsClient, StreamError } from './client/index.ts';

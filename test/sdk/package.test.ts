@@ -21,4 +21,16 @@ describe('the published @switchyard/sdk package', () => {
     `);
     expect(JSON.parse(out)).toEqual([true, 'function', 'function', true]);
   });
+
+  it('has the engine and the model as entry points of their own', () => {
+    const out = runWithPlainNode(`
+      import { prepareSnapshot, isEnabled, LIMITS } from '@switchyard/sdk/engine';
+      import { CloseCode, OPERATORS, defaultFlagConfig } from '@switchyard/sdk/model';
+      const flag = { key: 'f', kind: 'boolean', variations: [true, false], salt: 's', version: 1, clientSideAvailable: false,
+        ...defaultFlagConfig(2), on: true };
+      const snapshot = prepareSnapshot({ environment: 'production', version: 1, flags: { f: flag }, segments: {} });
+      console.log(JSON.stringify([isEnabled(snapshot, 'f', { key: 'u' }), LIMITS.maxRules, CloseCode.revoked, OPERATORS.length]));
+    `);
+    expect(JSON.parse(out)).toEqual([true, 200, 4403, 15]);
+  });
 });

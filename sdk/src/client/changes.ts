@@ -4,7 +4,7 @@
  * or a flag that changed. Equal versions mean equal definitions, so a resync that brings back the same
  * state yields no keys.
  */
-import type { Clause, FlagDefinition, SegmentDefinition, Snapshot } from '../engine/types.ts';
+import type { Clause, FlagDefinition, SegmentDefinition, Snapshot } from '../model/index.ts';
 
 function changedKeys(before: Record<string, { version: number }>, after: Record<string, { version: number }>): Set<string> {
   const changed = new Set<string>();

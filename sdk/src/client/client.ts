@@ -3,11 +3,11 @@
  * copy) and evaluates flags locally, synchronously, without ever throwing.
  */
 import { allFlags as allFlagDetails, evaluate as evaluateFlag, isEnabled as isFlagEnabled } from '../engine/index.ts';
-import type { Snapshot } from '../engine/types.ts';
+import type { ServerMessage, Snapshot } from '../model/index.ts';
 import { enableLinearRegexpFallback } from '../runtime/linear-regexp.ts';
 import { Backoff } from './backoff.ts';
 import { ClientEmitter } from './emitter.ts';
-import { isSnapshot, type ServerMessage } from './messages.ts';
+import { isSnapshot } from './messages.ts';
 import { keyFingerprint, readBootstrapFile, readPersisted, SnapshotWriter } from './persistence.ts';
 import { Poller } from './poller.ts';
 import { RuleSet } from './rules.ts';
@@ -59,6 +59,9 @@ export class FlagsClient {
   private readonly readyTimeoutMs: number;
 
   constructor(options: ClientOptions) {
+    // Here rather than in createClient, so that every way of building a client (the OpenFeature
+    // provider builds one itself) runs `matches` patterns protected.
+    enableLinearRegexpFallback();
     if (typeof options !== 'object' || options === null) throw new TypeError('createClient: options are required');
     this.logger = options.logger ?? consoleLogger;
     this.emitter = new ClientEmitter(this.logger);
@@ -352,6 +355,5 @@ export class FlagsClient {
 
 /** Creates a client and starts fetching the rules. Throws only for invalid options (a bad `url`, a missing `sdkKey`). */
 export function createClient(options: ClientOptions): FlagsClient {
-  enableLinearRegexpFallback();
   return new FlagsClient(options);
 }

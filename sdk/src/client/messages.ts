@@ -2,21 +2,7 @@
  * Structural checks of what arrives over the wire (the SDK does not ship zod). They guard the client's
  * own bookkeeping (versions, records); the engine copes with odd rules inside a well-formed flag.
  */
-import type { FlagDefinition, SegmentDefinition, Snapshot } from '../engine/types.ts';
-
-export type PatchMessage = {
-  type: 'patch';
-  fromVersion: number;
-  version: number;
-  flags: Record<string, FlagDefinition | null>;
-  segments: Record<string, SegmentDefinition | null>;
-};
-
-export type ServerMessage =
-  | { type: 'snapshot'; snapshot: Snapshot }
-  | PatchMessage
-  | { type: 'ping'; t: unknown }
-  | { type: 'pong'; t: unknown };
+import type { FlagDefinition, PatchMessage, SegmentDefinition, ServerMessage, Snapshot } from '../model/index.ts';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -73,7 +59,8 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
       return isPatch(value) ? value : undefined;
     case 'ping':
     case 'pong':
-      return { type: value.type, t: value.t };
+      // `t` is only echoed back (in the pong answering a ping), so it is passed on as received.
+      return { type: value.type, t: value.t as number };
     default:
       return undefined;
   }

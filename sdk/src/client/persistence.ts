@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Snapshot } from '../engine/types.ts';
+import type { Snapshot } from '../model/index.ts';
 import { isSnapshot } from './messages.ts';
 
 type PersistedFile = { switchyardSnapshot: 1; keyFingerprint: string | null; snapshot: Snapshot };

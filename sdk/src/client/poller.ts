@@ -2,14 +2,14 @@
  * Polls `GET /sdk/snapshot` with `If-None-Match` (304: nothing new). One request at a time; the next
  * starts `intervalMs` after the previous one ended.
  */
-import type { Snapshot } from '../engine/types.ts';
+import type { Snapshot } from '../model/index.ts';
 import { isSnapshot } from './messages.ts';
 import { StreamError } from './stream.ts';
 
 /** A poll that has not been answered by then is abandoned (the next one starts an interval later). */
 const REQUEST_TIMEOUT_MS = 10_000;
 
-export type PollerOptions = {
+type PollerOptions = {
   url: string;
   sdkKey: string;
   intervalMs: number;
@@ -32,10 +32,6 @@ export class Poller {
   private generation = 0;
 
   constructor(private readonly options: PollerOptions) {}
-
-  get isRunning(): boolean {
-    return this.running;
-  }
 
   /** Starts polling now (no-op when already running). */
   start(): void {

@@ -3,11 +3,10 @@
  * evaluations never re-prepare). Applying a snapshot or patch returns the keys of the flags it changed.
  */
 import { prepareSnapshot, type PreparedSnapshot } from '../engine/index.ts';
-import type { Snapshot } from '../engine/types.ts';
+import type { Patch, Snapshot } from '../model/index.ts';
 import { changedFlagKeys } from './changes.ts';
-import type { PatchMessage } from './messages.ts';
 
-export type PatchOutcome = { kind: 'applied'; changed: string[] } | { kind: 'current' } | { kind: 'gap' };
+type PatchOutcome = { kind: 'applied'; changed: string[] } | { kind: 'current' } | { kind: 'gap' };
 
 export class RuleSet {
   private current: { snapshot: Snapshot; prepared: PreparedSnapshot } | undefined;
@@ -32,7 +31,7 @@ export class RuleSet {
   }
 
   /** Applies a patch by the protocol's version rules (a <= v < b: apply; v < a: gap; v >= b: already current). */
-  applyPatch(patch: PatchMessage): PatchOutcome {
+  applyPatch(patch: Patch): PatchOutcome {
     const before = this.current?.snapshot;
     if (!before || before.version < patch.fromVersion) return { kind: 'gap' };
     if (before.version >= patch.version) return { kind: 'current' };

@@ -3,14 +3,12 @@
  * with backoff until closed or until the server rejects the key (4401/4403), which is final.
  */
 import { WebSocket as WsWebSocket } from 'ws';
-import { Backoff } from './backoff.ts';
-import { parseServerMessage, type ServerMessage } from './messages.ts';
+import { CloseCode, VERSION_HEADER, type ClientMessage, type ServerMessage } from '../model/index.ts';
+import type { Backoff } from './backoff.ts';
+import { parseServerMessage } from './messages.ts';
 import type { WebSocketConstructor } from './types.ts';
 
-export const CLOSE_UNAUTHORIZED = 4401;
-export const CLOSE_REVOKED = 4403;
-
-export type StreamOptions = {
+type StreamOptions = {
   url: string;
   sdkKey: string;
   heartbeatMs: number;
@@ -39,11 +37,12 @@ export class StreamError extends Error {
 
   /** The server refused or revoked the key: the client stopped trying. */
   get keyRejected(): boolean {
-    return this.code === CLOSE_UNAUTHORIZED || this.code === CLOSE_REVOKED || this.code === 401 || this.code === 403;
+    const code = this.code;
+    return code === CloseCode.unauthorized || code === CloseCode.revoked || code === 401 || code === 403;
   }
 }
 
-export function streamUrl(base: string): string {
+function streamUrl(base: string): string {
   const url = new URL(base.endsWith('/') ? base : `${base}/`);
   url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
   return new URL('sdk/stream', url).toString();
@@ -66,7 +65,7 @@ export class StreamConnection {
     if (!this.stopped && !this.socket && !this.reconnectTimer) this.connect();
   }
 
-  send(message: object): void {
+  send(message: ClientMessage): void {
     if (this.socket?.readyState === WsWebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
@@ -81,7 +80,7 @@ export class StreamConnection {
     const { sdkKey, heartbeatMs } = this.options;
     const headers: Record<string, string> = { Authorization: `Bearer ${sdkKey}` };
     const version = this.options.version();
-    if (version !== undefined) headers['X-Switchyard-Version'] = String(version);
+    if (version !== undefined) headers[VERSION_HEADER] = String(version);
     const Ctor = this.options.WebSocket ?? (WsWebSocket as unknown as WebSocketConstructor);
     let socket: WsWebSocket;
     try {
@@ -127,7 +126,7 @@ export class StreamConnection {
       if (this.stopped) return;
       const status = httpStatus ?? code;
       const rejection = new StreamError(
-        `the SDK key was ${status === CLOSE_REVOKED || status === 403 ? 'revoked' : 'refused'} by the server; the stream will not reconnect`,
+        `the SDK key was ${status === CloseCode.revoked || status === 403 ? 'revoked' : 'refused'} by the server; the stream will not reconnect`,
         status,
       );
       if (rejection.keyRejected) {

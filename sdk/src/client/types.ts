@@ -1,4 +1,4 @@
-import type { Context, EvaluationDetail, Reason, Snapshot } from '../engine/types.ts';
+import type { Context, EvaluationDetail, Reason, Snapshot } from '../model/index.ts';
 
 /** Where the client gets its rules from right now. */
 export type ClientStatus = 'connecting' | 'streaming' | 'polling' | 'offline' | 'closed';

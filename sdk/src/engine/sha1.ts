@@ -197,7 +197,7 @@ function compress(): void {
 
 
 /** UTF-8 bytes of a string (lone surrogates become U+FFFD, as TextEncoder does). */
-export function utf8Bytes(s: string): Uint8Array {
+function utf8Bytes(s: string): Uint8Array {
   return ENCODER.encode(s);
 }
 const ENCODER = new TextEncoder();

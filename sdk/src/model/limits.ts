@@ -2,7 +2,7 @@
  * Size limits enforced by the schemas. They keep a single flag or segment small enough to evaluate
  * quickly in every SDK and to fit comfortably in a streamed snapshot.
  */
-import { MAX_REGEX_LENGTH } from '../engine/regex.ts';
+import { MAX_REGEX_LENGTH } from './regex.ts';
 
 export const LIMITS = Object.freeze({
   /** Flag, segment, prerequisite and environment keys. */

@@ -22,7 +22,7 @@
 
 export const MAX_REGEX_LENGTH = 500;
 
-export type RegexProblem = { ok: true; regex: RegExp } | { ok: false; message: string };
+type RegexProblem = { ok: true; regex: RegExp } | { ok: false; message: string };
 
 /** Returns a reason when the pattern's structure is potentially catastrophic, else undefined. */
 export function unsafeRegexReason(pattern: string): string | undefined {

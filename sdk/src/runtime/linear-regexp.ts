@@ -8,7 +8,8 @@ let enabled = false;
  * supports every pattern the `matches` operator accepts (no backreferences, no lookarounds).
  * Polynomial patterns such as `.*.*.*=x` then take milliseconds instead of minutes on long input.
  * Node has no API for this; the V8 flag is read when a regular expression runs, so setting it at
- * start-up (before any evaluation) is enough. The server and the Node SDK client call this once.
+ * start-up (before any evaluation) is enough. The server calls this at start-up, and the SDK client's
+ * constructor (so createClient, `new FlagsClient` and the OpenFeature provider alike); calls after the first do nothing.
  */
 export function enableLinearRegexpFallback(): void {
   if (enabled) return;

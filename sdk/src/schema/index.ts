@@ -1,52 +1,66 @@
 /**
  * `@switchyard/sdk/schema`: zod schemas, limits and cross-reference validators for flags, segments,
- * snapshots and contexts. This entry point imports zod; the engine (`@switchyard/sdk`) does not.
+ * snapshots and contexts. This entry point imports zod; the engine (`@switchyard/sdk/engine`) and the
+ * model (`@switchyard/sdk/model`) do not.
  */
+
+// The model's vocabulary that the schemas speak, for callers that import only this entry point.
+export type {
+  Clause,
+  Context,
+  ContextValue,
+  ErrorKind,
+  EvaluationDetail,
+  FlagConfig,
+  FlagDefinition,
+  FlagKind,
+  Operator,
+  Prerequisite,
+  Reason,
+  Rollout,
+  Rule,
+  SegmentDefinition,
+  SegmentRule,
+  SemVer,
+  Snapshot,
+  Target,
+  ValidContext,
+  VariationOrRollout,
+  WeightedVariation,
+} from '../model/index.ts';
 export {
+  clauseValueProblem,
+  compareSemVer,
+  compileSafeRegex,
+  LIMITS,
+  MAX_REGEX_LENGTH,
   OPERATORS,
-  OperatorSchema,
-  KeySchema,
+  parseIsoDate,
+  parseSemVer,
+  TOTAL_WEIGHT,
+  unsafeRegexReason,
+  variationValueFitsKind,
+} from '../model/index.ts';
+export type { ValidationProblem } from './problem.ts';
+export {
   ClauseSchema,
-  WeightedVariationSchema,
-  RolloutSchema,
-  VariationOrRolloutSchema,
-  RuleSchema,
-  TargetSchema,
-  PrerequisiteSchema,
+  ContextSchema,
+  ContextValueSchema,
   FlagConfigSchema,
-  FlagKindSchema,
   FlagDefinitionSchema,
+  FlagKindSchema,
+  KeySchema,
+  OperatorSchema,
+  PrerequisiteSchema,
+  RolloutSchema,
+  RuleSchema,
+  SegmentDefinitionSchema,
   SegmentRuleSchema,
   SegmentRulesSchema,
-  SegmentDefinitionSchema,
   SnapshotSchema,
-  ContextValueSchema,
-  ContextSchema,
-  clauseValueProblem,
+  TargetSchema,
+  VariationOrRolloutSchema,
+  WeightedVariationSchema,
 } from './schemas.ts';
-export type {
-  Operator,
-  Clause,
-  WeightedVariation,
-  Rollout,
-  VariationOrRollout,
-  Rule,
-  Target,
-  Prerequisite,
-  FlagConfig,
-  FlagKind,
-  FlagDefinition,
-  SegmentRule,
-  SegmentDefinition,
-  Snapshot,
-  ContextValue,
-  ValidContext,
-} from './schemas.ts';
-export type { Context, Reason, ErrorKind, EvaluationDetail } from '../engine/types.ts';
-export { LIMITS, TOTAL_WEIGHT } from './limits.ts';
-export { validateFlagConfig, validateSegment, validateSnapshot, variationValueFitsKind } from './validate.ts';
-export type { ValidationProblem, FlagConfigValidationContext, SegmentValidationContext } from './validate.ts';
-export { MAX_REGEX_LENGTH, compileSafeRegex, unsafeRegexReason } from '../engine/regex.ts';
-export { parseSemVer, compareSemVer } from '../engine/semver.ts';
-export type { SemVer } from '../engine/semver.ts';
-export { parseIsoDate } from '../engine/dates.ts';
+export type { FlagConfigValidationContext, SegmentValidationContext } from './validate.ts';
+export { validateFlagConfig, validateSegment, validateSnapshot } from './validate.ts';

@@ -1,6 +1,7 @@
 /**
- * Zod schemas: the single source of truth for the shapes of flags, segments and snapshots. The admin
- * API validates request bodies with them; the engine only imports their inferred types.
+ * Zod schemas of flags, segments, snapshots and contexts: what the admin API accepts. They parse to
+ * exactly the model's types (../model/; test/sdk/schema/model-types.test.ts checks it) and refuse what
+ * the model's checks refuse (operators and the values each takes, variation values, limits).
  *
  * Every object schema is strict (unknown fields are refused). Limits come from LIMITS.
  * Cross-references (variation indices against the flag's variations, segment and prerequisite keys,
@@ -8,15 +9,21 @@
  * that FlagDefinitionSchema also checks variation indices against its own variations.
  */
 import { z } from 'zod';
-import { OPERATORS, clauseValueProblem } from '../engine/operators.ts';
-import { LIMITS, TOTAL_WEIGHT } from './limits.ts';
-import { variationIndexProblems, variationValueFitsKind } from './validate.ts';
-
+import {
+  FLAG_KINDS,
+  LIMITS,
+  OPERATORS,
+  TOTAL_WEIGHT,
+  clauseValueProblem,
+  variationValueFitsKind,
+  type Rule,
+  type VariationOrRollout,
+} from '../model/index.ts';
+import { variationIndexProblems } from './variation-indices.ts';
 
 export const OperatorSchema = z.enum(OPERATORS, {
   error: (issue) => `unknown operator ${JSON.stringify(issue.input)}; expected one of: ${OPERATORS.join(', ')}`,
 });
-export type Operator = z.infer<typeof OperatorSchema>;
 
 /** Recommended format for flag and segment keys (the snapshot schemas only bound their length). */
 export const KeySchema = z
@@ -49,8 +56,6 @@ const ClauseValueSchema = z.union(
   { error: 'a clause value must be a string, a finite number or a boolean' },
 );
 
-export { OPERATORS, clauseValueProblem };
-
 function describe(v: unknown): string {
   return JSON.stringify(v) ?? String(v);
 }
@@ -76,7 +81,6 @@ export const ClauseSchema = z
       if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['values', i], message: problem });
     });
   });
-export type Clause = z.infer<typeof ClauseSchema>;
 
 export const WeightedVariationSchema = z.strictObject({
   variation: VariationIndexSchema,
@@ -86,7 +90,6 @@ export const WeightedVariationSchema = z.strictObject({
     .min(0, 'a weight cannot be negative')
     .max(TOTAL_WEIGHT, `a weight cannot exceed ${TOTAL_WEIGHT}`),
 });
-export type WeightedVariation = z.infer<typeof WeightedVariationSchema>;
 
 export const RolloutSchema = z
   .strictObject({
@@ -118,9 +121,6 @@ export const RolloutSchema = z
       seen.add(v.variation);
     });
   });
-export type Rollout = z.infer<typeof RolloutSchema>;
-
-export type VariationOrRollout = { variation: number } | { rollout: Rollout };
 
 function exactlyOneOf(value: { variation?: unknown; rollout?: unknown }, ctx: z.RefinementCtx): void {
   const hasVariation = value.variation !== undefined;
@@ -141,8 +141,6 @@ function exactlyOneOf(value: { variation?: unknown; rollout?: unknown }, ctx: z.
 export const VariationOrRolloutSchema = z
   .strictObject({ variation: VariationIndexSchema.optional(), rollout: RolloutSchema.optional() })
   .superRefine(exactlyOneOf) as unknown as z.ZodType<VariationOrRollout>;
-
-export type Rule = { id: string; description?: string | undefined; clauses: Clause[] } & VariationOrRollout;
 
 export const RuleSchema = z
   .strictObject({
@@ -165,13 +163,11 @@ export const TargetSchema = z.strictObject({
     .array(ContextKeyRef)
     .max(LIMITS.maxTargetsValues, `targets can list at most ${LIMITS.maxTargetsValues} context keys`),
 });
-export type Target = z.infer<typeof TargetSchema>;
 
 export const PrerequisiteSchema = z.strictObject({
   key: KeyRef,
   variation: VariationIndexSchema,
 });
-export type Prerequisite = z.infer<typeof PrerequisiteSchema>;
 
 const RulesSchema = z
   .array(RuleSchema)
@@ -209,12 +205,10 @@ export const FlagConfigSchema = z.strictObject({
     .array(PrerequisiteSchema)
     .max(LIMITS.maxPrerequisites, `a flag can have at most ${LIMITS.maxPrerequisites} prerequisites`),
 });
-export type FlagConfig = z.infer<typeof FlagConfigSchema>;
 
-export const FlagKindSchema = z.enum(['boolean', 'string', 'number', 'json'], {
+export const FlagKindSchema = z.enum(FLAG_KINDS, {
   error: (issue) => `unknown flag kind ${JSON.stringify(issue.input)}; expected boolean, string, number or json`,
 });
-export type FlagKind = z.infer<typeof FlagKindSchema>;
 
 /** One flag in an environment snapshot. Also checks variation values against the kind and indices against the variations. */
 export const FlagDefinitionSchema = FlagConfigSchema.extend({
@@ -238,7 +232,6 @@ export const FlagDefinitionSchema = FlagConfigSchema.extend({
     ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   }
 });
-export type FlagDefinition = z.infer<typeof FlagDefinitionSchema>;
 
 export const SegmentRuleSchema = z.strictObject({
   id: z.string().min(1).max(LIMITS.maxRuleIdLength).optional(),
@@ -246,7 +239,6 @@ export const SegmentRuleSchema = z.strictObject({
     .array(ClauseSchema)
     .max(LIMITS.maxClausesPerRule, `a rule can have at most ${LIMITS.maxClausesPerRule} clauses`),
 });
-export type SegmentRule = z.infer<typeof SegmentRuleSchema>;
 
 const SegmentKeysSchema = z
   .array(ContextKeyRef)
@@ -275,7 +267,6 @@ export const SegmentDefinitionSchema = z.strictObject({
   rules: SegmentRulesSchema,
   version: z.number().int().min(0),
 });
-export type SegmentDefinition = z.infer<typeof SegmentDefinitionSchema>;
 
 /**
  * A whole environment snapshot. Checks each flag and segment on its own and that record keys match the
@@ -297,7 +288,6 @@ export const SnapshotSchema = z
       if (segment.key !== k) ctx.addIssue({ code: 'custom', path: ['segments', k, 'key'], message: `segment stored under ${JSON.stringify(k)} has key ${JSON.stringify(segment.key)}` });
     }
   });
-export type Snapshot = z.infer<typeof SnapshotSchema>;
 
 const ContextPrimitiveSchema = z.union(
   [
@@ -315,7 +305,6 @@ export const ContextValueSchema = z.union(
   ],
   { error: 'a context attribute must be a string, a finite number, a boolean or an array of those' },
 );
-export type ContextValue = z.infer<typeof ContextValueSchema>;
 
 /** A context as sent by a client for remote evaluation: a non-empty key and well-typed attributes. */
 export const ContextSchema = z
@@ -327,5 +316,3 @@ export const ContextSchema = z
       ctx.addIssue({ code: 'custom', path: [], message: `a context can have at most ${LIMITS.maxContextAttributes} attributes, got ${n}` });
     }
   });
-/** A context that passed ContextSchema. (The engine accepts the looser `Context`.) */
-export type ValidContext = z.infer<typeof ContextSchema>;

@@ -2,9 +2,9 @@
  * Cross-reference validation for the admin API. Unlike the schemas these checks need context (the
  * flag's variations, the environment's segments and the other flags' prerequisites). No zod here.
  */
-import type { FlagConfig, FlagKind, Prerequisite, SegmentRule, Snapshot, VariationOrRollout } from './schemas.ts';
-
-export type ValidationProblem = { path: (string | number)[]; message: string };
+import type { FlagConfig, Prerequisite, SegmentRule, Snapshot } from '../model/index.ts';
+import type { ValidationProblem } from './problem.ts';
+import { variationIndexProblems } from './variation-indices.ts';
 
 export interface FlagConfigValidationContext {
   /** Number of variations of the flag being validated. */
@@ -29,61 +29,6 @@ export interface SegmentValidationContext {
   segmentKey: string;
   /** Other segments' rules; undefined = the segment does not exist. */
   rulesOf: (segmentKey: string) => readonly SegmentRule[] | undefined;
-}
-
-/** Whether a variation value fits a flag kind (`json` takes any JSON value). */
-export function variationValueFitsKind(kind: FlagKind | string, value: unknown): boolean {
-  switch (kind) {
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'string':
-      return typeof value === 'string';
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value);
-    case 'json':
-      return isJsonValue(value, 0);
-    default:
-      return false;
-  }
-}
-
-function isJsonValue(value: unknown, depth: number): boolean {
-  if (depth > 64) return false;
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every((v) => isJsonValue(v, depth + 1));
-  if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) return false;
-    return Object.values(value as object).every((v) => isJsonValue(v, depth + 1));
-  }
-  return false;
-}
-
-function indexProblem(index: number, count: number): string {
-  return `variation ${index} does not exist (the flag has ${count} variation${count === 1 ? '' : 's'}, indices 0..${count - 1})`;
-}
-
-function checkServe(v: VariationOrRollout, count: number, path: (string | number)[], out: ValidationProblem[]): void {
-  if ('rollout' in v && v.rollout !== undefined) {
-    v.rollout.variations.forEach((wv, j) => {
-      if (wv.variation >= count) out.push({ path: [...path, 'rollout', 'variations', j, 'variation'], message: indexProblem(wv.variation, count) });
-    });
-  } else if ('variation' in v && v.variation >= count) {
-    out.push({ path: [...path, 'variation'], message: indexProblem(v.variation, count) });
-  }
-}
-
-/** Variation indices out of range in offVariation, fallthrough, targets and rules (and their rollouts). */
-export function variationIndexProblems(config: Pick<FlagConfig, 'offVariation' | 'fallthrough' | 'targets' | 'rules'>, count: number): ValidationProblem[] {
-  const out: ValidationProblem[] = [];
-  if (config.offVariation >= count) out.push({ path: ['offVariation'], message: indexProblem(config.offVariation, count) });
-  checkServe(config.fallthrough, count, ['fallthrough'], out);
-  config.targets.forEach((t, i) => {
-    if (t.variation >= count) out.push({ path: ['targets', i, 'variation'], message: indexProblem(t.variation, count) });
-  });
-  config.rules.forEach((r, i) => checkServe(r, count, ['rules', i], out));
-  return out;
 }
 
 /**

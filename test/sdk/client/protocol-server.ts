@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { FlagDefinition, SegmentDefinition, Snapshot } from '../../../sdk/src/engine/types.ts';
+import type { FlagDefinition, SegmentDefinition, Snapshot } from '../../../sdk/src/model/index.ts';
 
 export function booleanFlag(key: string, on: boolean, version = 1, extra: Partial<FlagDefinition> = {}): FlagDefinition {
   return {

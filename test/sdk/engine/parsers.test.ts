@@ -3,9 +3,9 @@
  * the `matches` safety check.
  */
 import { describe, expect, it } from 'vitest';
-import { compareSemVer, parseSemVer } from '../../../sdk/src/engine/semver.ts';
-import { parseIsoDate, toInstant } from '../../../sdk/src/engine/dates.ts';
-import { compileSafeRegex, unsafeRegexReason, MAX_REGEX_LENGTH } from '../../../sdk/src/engine/regex.ts';
+import { compareSemVer, parseSemVer } from '../../../sdk/src/model/semver.ts';
+import { parseIsoDate, toInstant } from '../../../sdk/src/model/dates.ts';
+import { compileSafeRegex, unsafeRegexReason, MAX_REGEX_LENGTH } from '../../../sdk/src/model/regex.ts';
 
 describe('parseSemVer', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus, type EventDetails, type JsonValue } from '@openfeature/server-sdk';
-import type { FlagDefinition } from '../../../sdk/src/engine/types.ts';
+import type { FlagDefinition } from '../../../sdk/src/model/index.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SwitchyardProvider } from '../../../sdk/src/openfeature/index.ts';
 import { booleanFlag, ProtocolServer, snapshotOf } from '../client/protocol-server.ts';

@@ -1,0 +1,130 @@
+/**
+ * The prepared form of a snapshot that evaluation walks: classes, so that every instance of one has one
+ * shape (monomorphic property access on the hot path). Built by prepareSnapshot (./prepare/).
+ */
+import type { EvaluationDetail, SemVer } from '../model/index.ts';
+import { KIND_JSON } from './codes.ts';
+import type { HashPrefix } from './sha1.ts';
+
+export type Detail = EvaluationDetail<unknown>;
+
+export class PreparedClause {
+  constructor(
+    readonly op: number,
+    readonly attribute: string,
+    readonly isKey: boolean,
+    readonly negate: boolean,
+    /** startsWith / endsWith / contains values, or segment keys for segmentMatch. */
+    readonly strings: readonly string[],
+    /** Numbers for numeric operators; epoch milliseconds for before / after. */
+    readonly numbers: readonly number[],
+    readonly regexes: readonly RegExp[],
+    readonly semvers: readonly SemVer[],
+    /** `in`: strings, numbers and booleans are kept apart, so "5" and 5 never collide. */
+    readonly inStrings: ReadonlySet<string> | null,
+    readonly inNumbers: ReadonlySet<number> | null,
+    readonly inTrue: boolean,
+    readonly inFalse: boolean,
+    /** segmentMatch: the referenced segments, resolved after all segments are prepared. */
+    public segments: (PreparedSegment | undefined)[],
+  ) {}
+}
+
+export class PreparedRollout {
+  constructor(
+    readonly prefix: HashPrefix,
+    readonly bucketBy: string,
+    readonly byKey: boolean,
+    /** Running sums of weight / 100000, accumulated in order exactly as LaunchDarkly does. */
+    readonly thresholds: readonly number[],
+    /** Per rollout entry: the result to return, or null when the value does not fit the kind. */
+    readonly details: readonly (Detail | null)[],
+  ) {}
+}
+
+/** What a rule or the fallthrough serves: a fixed result or a rollout. */
+export class PreparedServe {
+  constructor(
+    /** For a fixed variation: its result (null when the value does not fit the kind). */
+    readonly detail: Detail | null,
+    readonly rollout: PreparedRollout | null,
+  ) {}
+}
+
+export class PreparedRule {
+  constructor(
+    readonly clauses: readonly PreparedClause[],
+    readonly serve: PreparedServe,
+  ) {}
+}
+
+export class PreparedPrerequisite {
+  constructor(
+    readonly key: string,
+    readonly variation: number,
+    /** The off variation with PREREQUISITE_FAILED (null when the off value does not fit the kind). */
+    readonly failed: Detail | null,
+    public flag: PreparedFlag | undefined,
+  ) {}
+}
+
+export class PreparedFlag {
+  key = '';
+  kind = KIND_JSON;
+  malformed = false;
+  /** Why the flag is malformed (for debugging; not part of the evaluation result). */
+  malformedReason = '';
+  on = false;
+  clientSideAvailable = false;
+  offDetail: Detail | null = null;
+  prerequisites: PreparedPrerequisite[] = [];
+  /** Context key -> result; null when the flag has no targets. */
+  targets: Map<string, Detail | null> | null = null;
+  rules: PreparedRule[] = [];
+  fallthrough: PreparedServe = new PreparedServe(null, null);
+  /** Keys of the segments referenced directly by the rules (for malformed-segment propagation). */
+  segmentRefs: string[] = [];
+  /** Prerequisite keys (for cycle detection). */
+  prerequisiteKeys: string[] = [];
+}
+
+export class PreparedSegment {
+  key = '';
+  malformed = false;
+  malformedReason = '';
+  included: ReadonlySet<string> = new Set();
+  excluded: ReadonlySet<string> = new Set();
+  rules: (readonly PreparedClause[])[] = [];
+  segmentRefs: string[] = [];
+  /** Set while the segment's rules are being evaluated, to catch cycles. */
+  visiting = false;
+}
+
+const BRAND = Symbol.for('@switchyard/sdk/PreparedSnapshot');
+
+/** A snapshot prepared for fast evaluation. Immutable from the outside; build it with prepareSnapshot. */
+export class PreparedSnapshot {
+  readonly [BRAND] = true;
+  /** @internal */
+  constructor(
+    readonly environment: string,
+    readonly version: number,
+    /** @internal */ readonly flags: ReadonlyMap<string, PreparedFlag>,
+    /** @internal */ readonly segments: ReadonlyMap<string, PreparedSegment>,
+  ) {}
+
+  /** Keys of the flags in the snapshot, in snapshot order. */
+  flagKeys(): string[] {
+    return [...this.flags.keys()];
+  }
+
+  /** Why a flag is malformed, or undefined when it is not (or does not exist). For diagnostics. */
+  malformedReason(flagKey: string): string | undefined {
+    const f = this.flags.get(flagKey);
+    return f?.malformed ? f.malformedReason : undefined;
+  }
+}
+
+export function isPreparedSnapshot(x: unknown): x is PreparedSnapshot {
+  return typeof x === 'object' && x !== null && (x as { [BRAND]?: unknown })[BRAND] === true;
+}
