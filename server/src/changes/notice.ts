@@ -1,12 +1,4 @@
-import type { FlagDefinition, SegmentDefinition } from '@switchyard/sdk/schema';
-
-/** What changed in versions (fromVersion, version]: current definitions, null when gone. */
-export type Patch = {
-  fromVersion: number;
-  version: number;
-  flags: Record<string, FlagDefinition | null>;
-  segments: Record<string, SegmentDefinition | null>;
-};
+import type { Patch } from '@switchyard/sdk/model';
 
 /** Published after a write commits: environment `environmentKey` is now at `version`. */
 export type EnvironmentChangeNotice = {

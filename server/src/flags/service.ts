@@ -7,7 +7,7 @@ import type { Db, PrismaClient, Transaction } from '../db/prisma.ts';
 import { requireEnvironment } from '../environments/service.ts';
 import { ConflictError, InvalidDefinitionError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { configsOfFlag, configSummaries, insertFlagConfigs, onStates } from './config-repository.ts';
-import { defaultFlagConfig } from './defaults.ts';
+import { defaultFlagConfig } from '@switchyard/sdk/model';
 import {
   activeDependents,
   deleteFlag,

@@ -4,7 +4,8 @@ import type { Principal } from '../auth/principal.ts';
 import type { ChangeNotice } from '../changes/notice.ts';
 import { Channel, type StreamSource } from './channel.ts';
 import { Connection } from './connection.ts';
-import { CloseCode, parseClientMessage, pingMessage, pongMessage, snapshotMessage } from './messages.ts';
+import { CloseCode } from '@switchyard/sdk/model';
+import { parseClientMessage, pingMessage, pongMessage, snapshotMessage } from './messages.ts';
 
 export type HubLimits = {
   /** Server pings every interval; a client silent for two intervals is dropped. */

@@ -1,15 +1,5 @@
 import type { CachedSnapshot } from '../snapshots/snapshot-cache.ts';
-import type { Patch } from '../changes/notice.ts';
-
-/** Close codes of the stream protocol (PROTOCOL.md). */
-export const CloseCode = {
-  shuttingDown: 1001,
-  tooBig: 1009,
-  unauthorized: 4401,
-  revoked: 4403,
-  tooSlow: 4408,
-  tooManyConnections: 4409,
-} as const;
+import type { HelloMessage, Patch, PingMessage, PongMessage, ResyncMessage } from '@switchyard/sdk/model';
 
 /** A message serialized once and sent as is to every connection it concerns. */
 export type Outgoing = {
@@ -39,11 +29,8 @@ export function patchMessage(patch: Patch): Outgoing {
 export const pingMessage = (t: number) => Buffer.from(`{"type":"ping","t":${t}}`);
 export const pongMessage = (t: number) => Buffer.from(`{"type":"pong","t":${t}}`);
 
-export type ClientMessage =
-  | { type: 'hello'; sdkKey: string; version: number | undefined }
-  | { type: 'ping'; t: number }
-  | { type: 'pong' }
-  | { type: 'resync' };
+/** A client message as the server reads it: a pong's `t` is not needed, so not checked. */
+export type ClientMessage = HelloMessage | PingMessage | Omit<PongMessage, 't'> | ResyncMessage;
 
 /** A non-negative integer version, or undefined when absent or malformed (the client then gets a snapshot). */
 export function parseVersion(value: unknown): number | undefined {
