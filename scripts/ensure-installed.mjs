@@ -4,7 +4,8 @@ import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url);
-const installed = existsSync(new URL('node_modules/.package-lock.json', root)) && existsSync(new URL('server/src/generated/prisma/client.ts', root));
+const installed =
+  existsSync(new URL('node_modules/.package-lock.json', root)) && existsSync(new URL('server/src/generated/prisma/client.ts', root));
 if (!installed) {
   console.log('Dependencies are not installed yet: running `npm ci` once (about a minute)...');
   execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: 'inherit' });

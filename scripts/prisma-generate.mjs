@@ -8,7 +8,8 @@ import { existsSync, statSync } from 'node:fs';
 const root = new URL('../', import.meta.url);
 const schema = new URL('prisma/schema.prisma', root);
 const generated = new URL('server/src/generated/prisma/client.ts', root);
-if (process.argv.includes('--if-stale') && existsSync(generated) && statSync(generated).mtimeMs >= statSync(schema).mtimeMs) process.exit(0);
+if (process.argv.includes('--if-stale') && existsSync(generated) && statSync(generated).mtimeMs >= statSync(schema).mtimeMs)
+  process.exit(0);
 
 const env = { ...process.env };
 if (!env.PRISMA_SCHEMA_ENGINE_BINARY) env.PRISMA_SCHEMA_ENGINE_BINARY = existsSync('/bin/false') ? '/bin/false' : process.execPath;

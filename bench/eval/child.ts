@@ -65,7 +65,10 @@ export function machineCpu(): { busyMs: number; idleMs: number } | undefined {
 
 /** Average number of cores used by OTHER processes between two snapshots (own CPU subtracted). */
 export function otherCores(
-  m0: ReturnType<typeof machineCpu>, m1: ReturnType<typeof machineCpu>, ownCpuMs: number, wallMs: number,
+  m0: ReturnType<typeof machineCpu>,
+  m1: ReturnType<typeof machineCpu>,
+  ownCpuMs: number,
+  wallMs: number,
 ): number | undefined {
   if (!m0 || !m1 || wallMs <= 0) return undefined;
   return Math.max(0, (m1.busyMs - m0.busyMs - ownCpuMs) / wallMs);

@@ -3,7 +3,7 @@
  * and writes them to a temp JSON file that every child process reads, so all
  * systems evaluate exactly the same inputs.
  */
-import { EMAIL_SUFFIX, TARGET_KEYS, type BenchContext } from './spec.ts';
+import { type BenchContext, EMAIL_SUFFIX, TARGET_KEYS } from './spec.ts';
 
 /** mulberry32: tiny, fast, good enough for test data. */
 export function mulberry32(seed: number): () => number {

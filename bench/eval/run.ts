@@ -12,9 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machineCpu, otherCores, type ChildResult } from './child.ts';
+import { type ChildResult, machineCpu, otherCores } from './child.ts';
 import { DEFAULT_COUNT, DEFAULT_SEED, generateContexts } from './contexts.ts';
-import { CASES, EMAIL_SUFFIX, ROLLOUT_PERCENT, SYSTEMS, TARGET_KEYS, type BenchContext, type CaseName } from './spec.ts';
+import { type BenchContext, CASES, type CaseName, EMAIL_SUFFIX, ROLLOUT_PERCENT, SYSTEMS, TARGET_KEYS } from './spec.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
@@ -123,7 +123,10 @@ async function waitIdle(): Promise<void> {
 
 /** The most telling line of a failed child's output (the first error line, else the last line). */
 function summarize(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const err = lines.find((l) => /\b\w*Error\b|^error/i.test(l) && !l.startsWith('at '));
   return (err ?? lines.at(-1) ?? '(no output)').slice(0, 160);
 }
@@ -143,9 +146,14 @@ function check(caseName: CaseName, contexts: BenchContext[], values: string): st
   let emailMiss = 0;
   contexts.forEach((c, i) => {
     const v = values[i] === '1';
-    if (targets.has(c.key)) { if (!v) targetMiss++; }
-    else if (c.email.endsWith(EMAIL_SUFFIX)) { if (!v) emailMiss++; }
-    else { restN++; if (v) restTrue++; }
+    if (targets.has(c.key)) {
+      if (!v) targetMiss++;
+    } else if (c.email.endsWith(EMAIL_SUFFIX)) {
+      if (!v) emailMiss++;
+    } else {
+      restN++;
+      if (v) restTrue++;
+    }
   });
   const restShare = restTrue / restN;
   if (targetMiss) problems.push(`${targetMiss} targets false`);
@@ -165,7 +173,11 @@ function fmtRate(ns?: number) {
 
 function table(header: string[], rows: string[][], right: boolean[]): string {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (right[i] ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (right[i] ? c.padStart(w[i]!) : c.padEnd(w[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -211,7 +223,16 @@ async function measure(system: string, caseName: CaseName): Promise<{ r: ChildRe
     if (attempts > 0) process.stderr.write(`noisy (${r!.otherCpuCores!.toFixed(2)} cores busy), again ... `);
     await waitIdle();
     const t0 = performance.now();
-    const a = runChild<ChildResult>(system, ['--contexts', contextsFile, '--case', caseName, '--runs', String(RUNS), '--min-run-ms', String(MIN_RUN_MS)]);
+    const a = runChild<ChildResult>(system, [
+      '--contexts',
+      contextsFile,
+      '--case',
+      caseName,
+      '--runs',
+      String(RUNS),
+      '--min-run-ms',
+      String(MIN_RUN_MS),
+    ]);
     if (attempts > 0) waitedMs += performance.now() - t0;
     attempts++;
     if (r === undefined || (a.otherCpuCores ?? 0) < (r.otherCpuCores ?? 0)) r = a;
@@ -305,7 +326,19 @@ const ordered = CASES.flatMap((c) => rows.filter((r) => r.case === c));
 console.log(
   '\n' +
     table(
-      ['system', 'case', 'ns/eval median', 'min', 'max', 'evals/s', 'shareTrueRandom', 'switchyard speed-up', 'per-process medians', 'other CPU', 'check'],
+      [
+        'system',
+        'case',
+        'ns/eval median',
+        'min',
+        'max',
+        'evals/s',
+        'shareTrueRandom',
+        'switchyard speed-up',
+        'per-process medians',
+        'other CPU',
+        'check',
+      ],
       ordered.map((r) => [
         r.system + (r.async ? ' (async)' : ''),
         r.case,
@@ -334,7 +367,9 @@ for (const s of systems) {
   const r = rows.find((x) => x.system === s && x.api);
   console.log(`  ${s.padEnd(15)} ${r?.api ?? '(failed)'}`);
 }
-console.log(`\nload average at end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')}; ${(waitedMs / 1000).toFixed(0)} s spent waiting for a quiet CPU and on re-runs (budget ${WAIT_BUDGET_S} s)`);
+console.log(
+  `\nload average at end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')}; ${(waitedMs / 1000).toFixed(0)} s spent waiting for a quiet CPU and on re-runs (budget ${WAIT_BUDGET_S} s)`,
+);
 if (memory) {
   console.log('\nmemory (switchyard, 1,000 targeted flags, prepared):');
   if ('error' in memory) console.log(`  ERROR: ${memory.error}`);

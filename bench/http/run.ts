@@ -69,7 +69,13 @@ try {
 
   let unique = 0;
   const cases: { endpoint: string; cached: boolean; status: number; method: string; request: AutocannonRequest }[] = [
-    { endpoint: 'GET /sdk/snapshot', cached: true, status: 200, method: 'in-process snapshot of the current version', request: { method: 'GET', path: '/sdk/snapshot', headers: snapshotHeaders } },
+    {
+      endpoint: 'GET /sdk/snapshot',
+      cached: true,
+      status: 200,
+      method: 'in-process snapshot of the current version',
+      request: { method: 'GET', path: '/sdk/snapshot', headers: snapshotHeaders },
+    },
     {
       endpoint: 'GET /sdk/snapshot (If-None-Match -> 304)',
       cached: true,
@@ -179,7 +185,8 @@ async function uncachedSnapshot(url: string, api: ReturnType<typeof adminApi>, h
     await response.arrayBuffer();
     latencies.push(performance.now() - started);
     const etag = response.headers.get('etag') ?? '';
-    if (response.status !== 200 || etag === previous) throw new Error(`uncached snapshot: expected a new version, got ${response.status} ${etag}`);
+    if (response.status !== 200 || etag === previous)
+      throw new Error(`uncached snapshot: expected a new version, got ${response.status} ${etag}`);
     previous = etag;
   }
   const cpu = meter.stop();
@@ -200,8 +207,12 @@ async function uncachedSnapshot(url: string, api: ReturnType<typeof adminApi>, h
 }
 
 function report(): void {
-  console.log(`\nSDK endpoints of one replica (own process; PostgreSQL, ${redis.private ? 'a private Redis' : 'shared Redis'}), autocannon over loopback, ${seconds} s per case after 1 s of warm-up`);
-  console.log(`Load average ${loadAtStart} at start, ${loadAverage()} at the end; server RSS after the cases ${serverRss} MB, ${serverRssAfterIdle} MB after ${settleSeconds} s idle`);
+  console.log(
+    `\nSDK endpoints of one replica (own process; PostgreSQL, ${redis.private ? 'a private Redis' : 'shared Redis'}), autocannon over loopback, ${seconds} s per case after 1 s of warm-up`,
+  );
+  console.log(
+    `Load average ${loadAtStart} at start, ${loadAverage()} at the end; server RSS after the cases ${serverRss} MB, ${serverRssAfterIdle} MB after ${settleSeconds} s idle`,
+  );
   console.log(`Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`);
   printTable(
     rows.map((r) => ({
@@ -222,5 +233,17 @@ function report(): void {
       '  client features API ~1,700 req/s; frontend (evaluation) API ~1,450 req/s; p99 60-80 ms.',
   );
   console.log('Goals: snapshot >= 17,000 req/s, remote evaluation >= 7,500 req/s, p99 < 20 ms.');
-  if (args.out) writeJson(args.out, { machine: machine(), runtime, nodeArgs: replicaNodeArgs, seconds, connections, loadAverageAtStart: loadAtStart, serverRssMb: serverRss, serverRssAfterIdleMb: serverRssAfterIdle, settleSeconds, results: rows });
+  if (args.out)
+    writeJson(args.out, {
+      machine: machine(),
+      runtime,
+      nodeArgs: replicaNodeArgs,
+      seconds,
+      connections,
+      loadAverageAtStart: loadAtStart,
+      serverRssMb: serverRss,
+      serverRssAfterIdleMb: serverRssAfterIdle,
+      settleSeconds,
+      results: rows,
+    });
 }

@@ -13,7 +13,8 @@ export function adminApi(baseUrl: string, adminToken: string) {
       call('POST', '/api/flags', { key, name: key, kind: 'boolean', ...options }),
     setConfig: (flagKey: string, environment: string, config: Record<string, unknown>) =>
       call('PUT', `/api/flags/${flagKey}/environments/${environment}`, { targets: [], rules: [], prerequisites: [], ...config }),
-    toggle: (flagKey: string, environment: string, on: boolean) => call('POST', `/api/flags/${flagKey}/environments/${environment}/toggle`, { on }),
+    toggle: (flagKey: string, environment: string, on: boolean) =>
+      call('POST', `/api/flags/${flagKey}/environments/${environment}/toggle`, { on }),
     /** A new server or client key of the environment; returns its secret. */
     createKey: async (kind: 'server' | 'client', environment: string, name: string) =>
       (await call<{ secret: string }>('POST', '/api/tokens', { name, kind, environment })).secret,
@@ -34,9 +35,20 @@ export async function seedFlags(api: AdminApi, environment: string, count: numbe
     await api.setConfig(key, environment, {
       on: true,
       offVariation: 1,
-      fallthrough: targeted ? { rollout: { variations: [{ variation: 0, weight: 25_000 }, { variation: 1, weight: 75_000 }] } } : { variation: 0 },
+      fallthrough: targeted
+        ? {
+            rollout: {
+              variations: [
+                { variation: 0, weight: 25_000 },
+                { variation: 1, weight: 75_000 },
+              ],
+            },
+          }
+        : { variation: 0 },
       targets: targeted ? [{ variation: 0, values: Array.from({ length: 10 }, (_, t) => `target-${t}`) }] : [],
-      rules: targeted ? [{ id: `rule-${i}`, clauses: [{ attribute: 'email', op: 'endsWith', values: ['@example.com'] }], variation: 0 }] : [],
+      rules: targeted
+        ? [{ id: `rule-${i}`, clauses: [{ attribute: 'email', op: 'endsWith', values: ['@example.com'] }], variation: 0 }]
+        : [],
     });
   }
 }

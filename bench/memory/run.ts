@@ -18,7 +18,8 @@ const args = parseBenchArgs();
 const clients = Number(args.values.get('clients') ?? 500);
 const rounds = Number(args.values.get('rounds') ?? (args.quick ? 1 : 3));
 const TOGGLES = 10;
-for (const n of [clients, rounds]) if (!Number.isInteger(n) || n < 1) throw new Error('--clients and --rounds take a positive whole number');
+for (const n of [clients, rounds])
+  if (!Number.isInteger(n) || n < 1) throw new Error('--clients and --rounds take a positive whole number');
 
 type Configuration = { name: string; how: string; launch(env: Record<string, string>): Promise<ServerProcess> };
 const compiled = 'server/dist/main.js';
@@ -28,20 +29,33 @@ const configurations: Configuration[] = [
   {
     name: 'source (npm run dev)',
     how: 'node --conditions=switchyard-source --import tsx server/src/main.ts',
-    launch: (env) => launchServer(process.execPath, ['--conditions=switchyard-source', '--import', 'tsx', 'server/src/main.ts'], { ...env, ...defaultArenas }),
+    launch: (env) =>
+      launchServer(process.execPath, ['--conditions=switchyard-source', '--import', 'tsx', 'server/src/main.ts'], {
+        ...env,
+        ...defaultArenas,
+      }),
   },
-  { name: 'compiled, Node defaults', how: `node ${compiled}`, launch: (env) => launchServer(process.execPath, [compiled], { ...env, ...defaultArenas }) },
+  {
+    name: 'compiled, Node defaults',
+    how: `node ${compiled}`,
+    launch: (env) => launchServer(process.execPath, [compiled], { ...env, ...defaultArenas }),
+  },
   ...[4, 1].map((mib) => ({
     name: `compiled, ${mib} MiB semi-spaces`,
     how: `node --max-semi-space-size=${mib} ${compiled}`,
-    launch: (env: Record<string, string>) => launchServer(process.execPath, [`--max-semi-space-size=${mib}`, compiled], { ...env, ...defaultArenas }),
+    launch: (env: Record<string, string>) =>
+      launchServer(process.execPath, [`--max-semi-space-size=${mib}`, compiled], { ...env, ...defaultArenas }),
   })),
   {
     name: 'compiled, 2 malloc arenas',
     how: `MALLOC_ARENA_MAX=2 node ${compiled}`,
     launch: (env) => launchServer(process.execPath, [compiled], { ...env, MALLOC_ARENA_MAX: '2' }),
   },
-  { name: 'npm start (start.sh)', how: 'sh server/start.sh: both settings', launch: (env) => launchServer('sh', ['server/start.sh'], { ...env, ...defaultArenas }) },
+  {
+    name: 'npm start (start.sh)',
+    how: 'sh server/start.sh: both settings',
+    launch: (env) => launchServer('sh', ['server/start.sh'], { ...env, ...defaultArenas }),
+  },
 ];
 
 const ENVIRONMENT = 'production';
@@ -103,7 +117,10 @@ async function connect(url: string, count: number) {
   let waiter: { target: number; resolve(): void } | null = null;
   for (let i = 0; i < count; i += 100) {
     const batch = Array.from({ length: Math.min(100, count - i) }, () => {
-      const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/sdk/stream`, { headers: { authorization: `Bearer ${serverKey}` }, perMessageDeflate: false });
+      const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/sdk/stream`, {
+        headers: { authorization: `Bearer ${serverKey}` },
+        perMessageDeflate: false,
+      });
       socket.on('message', (data) => {
         const message = JSON.parse(data.toString()) as { type: string; t?: number };
         if (message.type === 'ping') socket.send(`{"type":"pong","t":${Number(message.t)}}`);
@@ -139,9 +156,17 @@ function report() {
   };
   const results = configurations.map((c) => {
     const s = samples.get(c.name)!;
-    return { configuration: c.name, how: c.how, idleMb: s.map((x) => x.idleMb), loadedMb: s.map((x) => x.loadedMb), peakMb: s.map((x) => x.peakMb) };
+    return {
+      configuration: c.name,
+      how: c.how,
+      idleMb: s.map((x) => x.idleMb),
+      loadedMb: s.map((x) => x.loadedMb),
+      peakMb: s.map((x) => x.peakMb),
+    };
   });
-  console.log(`\nMemory of one replica: RSS idle after start-up, then with ${clients} stream clients after ${TOGGLES} toggles pushed to them`);
+  console.log(
+    `\nMemory of one replica: RSS idle after start-up, then with ${clients} stream clients after ${TOGGLES} toggles pushed to them`,
+  );
   console.log(`${rounds} round(s), configurations in a rotating order; median (min–max) over the rounds`);
   console.log(`Load average ${loadAtStart} at start, ${loadAverage()} at the end. Machine: ${JSON.stringify(machine())}\n`);
   printTable(

@@ -5,17 +5,24 @@
 // API issued from this process: time from each toggle's HTTP response until every client has the
 // new value, with the servers' CPU and RSS. In the same run, a baseline: one SDK polling
 // GET /sdk/snapshot every second.
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { adminApi, seedFlags, type AdminApi } from '../lib/admin-api.ts';
+import { type AdminApi, adminApi, seedFlags } from '../lib/admin-api.ts';
 import { machine, parseBenchArgs, printTable, writeJson } from '../lib/cli.ts';
 import { cpuMeter, loadAverage, machineCpuMeter, rssMb, waitForQuietMachine } from '../lib/proc.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
-import { benchDatabase, describeReplicas, extraNodeArgs, serverRuntime, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
+import {
+  benchDatabase,
+  describeReplicas,
+  extraNodeArgs,
+  type ServerProcess,
+  serverRuntime,
+  startServerProcess,
+} from '../lib/server-process.ts';
 import { percentile } from '../lib/stats.ts';
-import { monotonicMs, type ChildMessage, type LoadConfig, type ParentMessage } from './load.ts';
+import { type ChildMessage, type LoadConfig, monotonicMs, type ParentMessage } from './load.ts';
 
 const args = parseBenchArgs();
 const runtime = serverRuntime(args.values);
@@ -88,7 +95,10 @@ type Round = { latenciesMs: number[]; missed: number; requestMs: number; firstMs
 async function measure(api: AdminApi, replicas: ServerProcess[], serverKeys: string[], clients: number, withPolling: boolean) {
   const idleRss = replicas.map((r) => rssMb(r.child.pid) ?? 0);
   const loads = Array.from({ length: Math.min(loadProcesses, clients) }, () =>
-    fork(fileURLToPath(new URL('./load.ts', import.meta.url)), [], { execArgv: [...nodeArgs, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    fork(fileURLToPath(new URL('./load.ts', import.meta.url)), [], {
+      execArgv: [...nodeArgs, '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
   );
   try {
     const connectStarted = performance.now();
@@ -134,7 +144,12 @@ async function measure(api: AdminApi, replicas: ServerProcess[], serverKeys: str
 
     await waitForQuietMachine(waitIdleSeconds);
     await round(); // warm-up: the first toggle after start-up also pays for JIT compilation and first queries
-    const ours = [...replicas.map((r) => cpuMeter(r.child.pid)), ...loads.map((l) => cpuMeter(l.pid)), cpuMeter(process.pid), cpuMeter(redis.pid)];
+    const ours = [
+      ...replicas.map((r) => cpuMeter(r.child.pid)),
+      ...loads.map((l) => cpuMeter(l.pid)),
+      cpuMeter(process.pid),
+      cpuMeter(redis.pid),
+    ];
     const machineMeter = machineCpuMeter();
     for (const meter of [...ours, machineMeter]) meter.start();
     const rounds: Round[] = [];
@@ -165,7 +180,12 @@ async function measure(api: AdminApi, replicas: ServerProcess[], serverKeys: str
       missed: rounds.reduce((s, r) => s + r.missed, 0),
       reconnects: lastReport.reduce((s, r) => s + r.reconnects, 0),
       closeCodes: lastReport.map((r) => r.closeCodes),
-      toggleRequestP50Ms: ms(percentile(rounds.map((r) => r.requestMs).sort((a, b) => a - b), 50)),
+      toggleRequestP50Ms: ms(
+        percentile(
+          rounds.map((r) => r.requestMs).sort((a, b) => a - b),
+          50,
+        ),
+      ),
       /** Per server, as the goal is: the larger replica's RSS. */
       serverRssMb: Math.max(...rss),
       serverRssMbTotal: rss.reduce((a, b) => a + b, 0),
@@ -221,7 +241,9 @@ async function measurePolling(api: AdminApi, replicaUrl: string, serverKey: stri
   const poller = (async () => {
     while (!state.stop) {
       const next = performance.now() + intervalMs;
-      const response = await fetch(`${replicaUrl}/sdk/snapshot`, { headers: state.etag ? { ...headers, 'if-none-match': state.etag } : headers });
+      const response = await fetch(`${replicaUrl}/sdk/snapshot`, {
+        headers: state.etag ? { ...headers, 'if-none-match': state.etag } : headers,
+      });
       const t = monotonicMs();
       if (response.status === 200) {
         state.etag = response.headers.get('etag') ?? '';
@@ -251,11 +273,22 @@ async function measurePolling(api: AdminApi, replicaUrl: string, serverKey: stri
   state.stop = true;
   await poller;
   latencies.sort((a, b) => a - b);
-  return { intervalMs, toggles: latencies.length, missed, p50Ms: Math.round(percentile(latencies, 50)), maxMs: Math.round(latencies.at(-1) ?? Number.NaN), measuredWithClients: clients };
+  return {
+    intervalMs,
+    toggles: latencies.length,
+    missed,
+    p50Ms: Math.round(percentile(latencies, 50)),
+    maxMs: Math.round(latencies.at(-1) ?? Number.NaN),
+    measuredWithClients: clients,
+  };
 }
 
 /** Sends a command to a load process and waits for its answer of the given type. */
-function ask<T extends ChildMessage['type']>(child: ChildProcess, message: ParentMessage, answer: T): Promise<Extract<ChildMessage, { type: T }>> {
+function ask<T extends ChildMessage['type']>(
+  child: ChildProcess,
+  message: ParentMessage,
+  answer: T,
+): Promise<Extract<ChildMessage, { type: T }>> {
   return new Promise((resolve, reject) => {
     const onMessage = (reply: ChildMessage) => {
       if (reply.type === 'error') return finish(() => reject(new Error(`load process: ${reply.message}`)));
@@ -285,10 +318,14 @@ function raiseFileLimitOrReexec(needed: number): void {
   const target = hard === 'unlimited' ? 65536 : Math.min(Number(hard), 65536);
   if (target < needed) throw new Error(`${needed} file descriptors needed; the hard limit is ${hard}: raise it or use fewer --clients`);
   console.log(`(file descriptor limit ${soft} < ${needed}: re-running under ulimit -n ${target})`);
-  const rerun = spawnSync('bash', ['-c', `ulimit -n ${target} && exec "$@"`, 'bash', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, SY_BENCH_FD_RAISED: '1' },
-  });
+  const rerun = spawnSync(
+    'bash',
+    ['-c', `ulimit -n ${target} && exec "$@"`, 'bash', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, SY_BENCH_FD_RAISED: '1' },
+    },
+  );
   process.exit(rerun.status ?? 1);
 }
 
@@ -298,7 +335,9 @@ function report(): void {
     `${toggleCount} measured toggles per size (after one warm-up toggle); latency = client's receipt of the patch - the toggle's HTTP response, ` +
       `on CLOCK_MONOTONIC; clients in ${loadProcesses} load process(es)`,
   );
-  console.log(`Redis: ${redis.private ? 'a private redis-server for this run' : 'shared'}; load average ${loadAtStart} at start, ${loadAverage()} at the end`);
+  console.log(
+    `Redis: ${redis.private ? 'a private redis-server for this run' : 'shared'}; load average ${loadAtStart} at start, ${loadAverage()} at the end`,
+  );
   console.log(`Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`);
   printTable(
     results.map((r) => ({
@@ -328,6 +367,18 @@ function report(): void {
       '  1,000 SDKs polling every 1 s: median 1.26 s until the last client saw a toggle;\n' +
       '  one SDK at its default 15 s poll: median 7.4 s, max 15.6 s.',
   );
-  console.log('Goals: p99 < 50 ms at 1,000 clients, < 250 ms at 5,000; server RSS < 150 MB at 1,000 clients (per replica: each is a server).');
-  if (args.out) writeJson(args.out, { machine: machine(), runtime, nodeArgs: replicaNodeArgs, toggles: toggleCount, loadProcesses, loadAverageAtStart: loadAtStart, results, pollingBaseline });
+  console.log(
+    'Goals: p99 < 50 ms at 1,000 clients, < 250 ms at 5,000; server RSS < 150 MB at 1,000 clients (per replica: each is a server).',
+  );
+  if (args.out)
+    writeJson(args.out, {
+      machine: machine(),
+      runtime,
+      nodeArgs: replicaNodeArgs,
+      toggles: toggleCount,
+      loadProcesses,
+      loadAverageAtStart: loadAtStart,
+      results,
+      pollingBaseline,
+    });
 }

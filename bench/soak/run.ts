@@ -10,7 +10,14 @@ import { adminApi, seedFlags } from '../lib/admin-api.ts';
 import { machine, parseBenchArgs, printTable, writeJson } from '../lib/cli.ts';
 import { loadAverage } from '../lib/proc.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
-import { benchDatabase, describeReplicas, extraNodeArgs, serverRuntime, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
+import {
+  benchDatabase,
+  describeReplicas,
+  extraNodeArgs,
+  type ServerProcess,
+  serverRuntime,
+  startServerProcess,
+} from '../lib/server-process.ts';
 import { percentile } from '../lib/stats.ts';
 import { EvalLoad } from './eval-load.ts';
 import { PropagationTracker } from './propagation.ts';
@@ -31,7 +38,14 @@ const FLAG = 'soak-flag';
 const MISS_AFTER_MS = 10_000;
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-type Sample = { at: number; rssMb: (number | null)[]; evalRequests: number; evalErrors: number; evalLatencies: number[]; clientErrors: number };
+type Sample = {
+  at: number;
+  rssMb: (number | null)[];
+  evalRequests: number;
+  evalErrors: number;
+  evalLatencies: number[];
+  clientErrors: number;
+};
 
 const adminToken = `sy_admin_${randomBytes(32).toString('base64url')}`;
 const loadAtStart = loadAverage();
@@ -86,8 +100,7 @@ try {
   for (let k = 0; k < seconds; k++) {
     const index = tracker.sending(k % 2 === 0);
     // Through the replicas' admin APIs in turn, so notices cross Redis both ways.
-    await apis[k % apis.length]!
-      .call('POST', `/api/flags/${FLAG}/environments/${ENVIRONMENT}/toggle`, { on: k % 2 === 0 })
+    await apis[k % apis.length]!.call('POST', `/api/flags/${FLAG}/environments/${ENVIRONMENT}/toggle`, { on: k % 2 === 0 })
       .then(() => tracker.answered(index))
       .catch(() => toggleErrors++);
     const next = start + (k + 1) * 1000;
@@ -174,9 +187,15 @@ function summarize(run: {
 }
 
 function print({ result, series }: ReturnType<typeof summarize>): void {
-  console.log(`\nSoak: ${clientCount} SDK clients over 2 replicas, 1 toggle/s (admin APIs of A and B in turn), ${evalRate} remote evaluations/s, ${seconds} s`);
-  console.log(`Propagation = a client's 'change' event - the toggle's HTTP response (one clock, this process). Windows of ${windowSeconds} s.`);
-  console.log(`Load average: ${loadAtStart} at start, ${loadAverage()} at the end. Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`);
+  console.log(
+    `\nSoak: ${clientCount} SDK clients over 2 replicas, 1 toggle/s (admin APIs of A and B in turn), ${evalRate} remote evaluations/s, ${seconds} s`,
+  );
+  console.log(
+    `Propagation = a client's 'change' event - the toggle's HTTP response (one clock, this process). Windows of ${windowSeconds} s.`,
+  );
+  console.log(
+    `Load average: ${loadAtStart} at start, ${loadAverage()} at the end. Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`,
+  );
   printTable(
     series.map((w) => ({
       window: `${w.fromSecond}-${w.toSecond}s`,
@@ -197,7 +216,15 @@ function print({ result, series }: ReturnType<typeof summarize>): void {
       `${result.evaluations} evaluations; errors ${result.errors} ${JSON.stringify(result.errorsByKind)}; ` +
       `server RSS ${result.rssStartMb} MB -> ${result.rssEndMb} MB (A+B)`,
   );
-  if (args.out) writeJson(args.out, { machine: machine(), runtime, nodeArgs: replicaNodeArgs, loadAverage: { start: loadAtStart, end: loadAverage() }, results: [result], series });
+  if (args.out)
+    writeJson(args.out, {
+      machine: machine(),
+      runtime,
+      nodeArgs: replicaNodeArgs,
+      loadAverage: { start: loadAtStart, end: loadAverage() },
+      results: [result],
+      series,
+    });
 }
 
 function round(value: number): number {

@@ -4,40 +4,40 @@
  * client (no `node:` module, no `ws`), in `@switchyard/sdk/engine`.
  */
 
-// Evaluation engine.
-export { prepareSnapshot, isPreparedSnapshot, evaluate, isEnabled, allFlags, bucket, sha1Hex } from './engine/index.ts';
-export type { PreparedSnapshot, AllFlagsOptions } from './engine/index.ts';
 export type {
-  Context,
-  ContextValue,
-  Reason,
-  ErrorKind,
-  EvaluationDetail,
-  Operator,
-  Clause,
-  WeightedVariation,
-  Rollout,
-  VariationOrRollout,
-  Rule,
-  Target,
-  Prerequisite,
-  FlagConfig,
-  FlagKind,
-  FlagDefinition,
-  SegmentRule,
-  SegmentDefinition,
-  Snapshot,
-} from './engine/index.ts';
-
-// SDK client (stream, polling fallback, bootstrap, on-disk copy). The OpenFeature provider is in `@switchyard/sdk/openfeature`.
-export { createClient, FlagsClient, StreamError } from './client/index.ts';
-export { enableLinearRegexpFallback } from './runtime/linear-regexp.ts';
-export type {
-  ClientOptions,
-  ClientStatus,
-  ClientLogger,
-  ClientEvents,
-  ClientReason,
   ClientEvaluationDetail,
+  ClientEvents,
+  ClientLogger,
+  ClientOptions,
+  ClientReason,
+  ClientStatus,
   WebSocketConstructor,
 } from './client/index.ts';
+// SDK client (stream, polling fallback, bootstrap, on-disk copy). The OpenFeature provider is in `@switchyard/sdk/openfeature`.
+export { createClient, FlagsClient, StreamError } from './client/index.ts';
+export type {
+  AllFlagsOptions,
+  Clause,
+  Context,
+  ContextValue,
+  ErrorKind,
+  EvaluationDetail,
+  FlagConfig,
+  FlagDefinition,
+  FlagKind,
+  Operator,
+  PreparedSnapshot,
+  Prerequisite,
+  Reason,
+  Rollout,
+  Rule,
+  SegmentDefinition,
+  SegmentRule,
+  Snapshot,
+  Target,
+  VariationOrRollout,
+  WeightedVariation,
+} from './engine/index.ts';
+// Evaluation engine.
+export { allFlags, bucket, evaluate, isEnabled, isPreparedSnapshot, prepareSnapshot, sha1Hex } from './engine/index.ts';
+export { enableLinearRegexpFallback } from './runtime/linear-regexp.ts';

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig, type Config } from './config/config.ts';
-import { startServer, type RunningServer } from './server.ts';
+import { type Config, ConfigError, loadConfig } from './config/config.ts';
+import { type RunningServer, startServer } from './server.ts';
 
 /** Past this, a shutdown that hangs (a stuck connection) ends with exit code 1 rather than never. */
 const SHUTDOWN_TIMEOUT_MS = 25_000;

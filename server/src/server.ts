@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.ts';
 import { seedOnFirstStart } from './bootstrap.ts';
 import type { Config } from './config/config.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres.ts';
 import { migrate } from './db/migrate.ts';
 import { createPrisma, type PrismaClient } from './db/prisma.ts';
 
@@ -37,7 +37,10 @@ export async function startServer(config: Config, print: Print = (line) => proce
       print(`Database: ${describeUrl(databaseUrl)} (DATABASE_URL)`);
     } else {
       const verbose = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace';
-      const embedded: EmbeddedPostgres = await startEmbeddedPostgres(config, verbose ? { onLog: (line) => process.stderr.write(`[postgres] ${line}\n`) } : {});
+      const embedded: EmbeddedPostgres = await startEmbeddedPostgres(
+        config,
+        verbose ? { onLog: (line) => process.stderr.write(`[postgres] ${line}\n`) } : {},
+      );
       cleanups.push(() => embedded.stop());
       databaseUrl = embedded.databaseUrl;
       print(`Database: embedded PostgreSQL on 127.0.0.1:${embedded.port}, data in ${embedded.dataDir} (set DATABASE_URL to use your own)`);
@@ -46,7 +49,9 @@ export async function startServer(config: Config, print: Print = (line) => proce
     const migrations = await migrate(databaseUrl).catch((error: unknown) => {
       throw new Error(`Could not migrate the database at ${describeUrl(databaseUrl)}: ${(error as Error).message}`, { cause: error });
     });
-    print(`Migrations: ${migrations.applied.length} applied${migrations.applied.length ? ` (${migrations.applied.join(', ')})` : ''}, ${migrations.alreadyApplied.length} already applied`);
+    print(
+      `Migrations: ${migrations.applied.length} applied${migrations.applied.length ? ` (${migrations.applied.join(', ')})` : ''}, ${migrations.alreadyApplied.length} already applied`,
+    );
 
     const prisma: PrismaClient = createPrisma(databaseUrl);
     cleanups.push(() => prisma.$disconnect());
@@ -60,7 +65,9 @@ export async function startServer(config: Config, print: Print = (line) => proce
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, (error) => reportRedisError(error)) : null;
     if (redis) {
       cleanups.push(() => redis.quit());
-      print(`Redis: ${describeUrl(config.REDIS_URL!)} (REDIS_URL), keys and channels under "${config.SWITCHYARD_REDIS_PREFIX}:" (SWITCHYARD_REDIS_PREFIX)`);
+      print(
+        `Redis: ${describeUrl(config.REDIS_URL!)} (REDIS_URL), keys and channels under "${config.SWITCHYARD_REDIS_PREFIX}:" (SWITCHYARD_REDIS_PREFIX)`,
+      );
     }
 
     const app = await buildApp({

@@ -3,11 +3,11 @@ import type { TestApp } from '../helpers/app.ts';
 import {
   createFlag,
   environmentVersion,
+  type Replica,
+  StreamClient,
   startReplica,
   startStreamingApp,
-  StreamClient,
   toggle,
-  type Replica,
 } from '../server/streaming/stream-kit.ts';
 
 type FlagMap = Record<string, { on: boolean }>;
@@ -21,7 +21,9 @@ async function toggleWithoutNotice(t: TestApp, flagKey: string, environmentKey: 
       where: { flagId_environmentId: { flagId: flag.id, environmentId: env.id } },
       data: { on, version: { increment: 1 } },
     });
-    await tx.environmentChange.create({ data: { environmentId: env.id, version: env.version, resourceType: 'flag', resourceKey: flagKey } });
+    await tx.environmentChange.create({
+      data: { environmentId: env.id, version: env.version, resourceType: 'flag', resourceKey: flagKey },
+    });
     return env.version;
   });
 }

@@ -5,16 +5,16 @@
 import { randomBytes } from 'node:crypto';
 import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vitest';
-import { buildApp } from '../../server/src/app.ts';
-import { createPrisma } from '../../server/src/db/prisma.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClient, type FlagsClient } from '../../sdk/src/client/index.ts';
 import type { ClientOptions } from '../../sdk/src/client/types.ts';
 import { SwitchyardProvider } from '../../sdk/src/openfeature/index.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { TcpProxy } from '../helpers/tcp-proxy.ts';
+import { buildApp } from '../../server/src/app.ts';
+import { createPrisma } from '../../server/src/db/prisma.ts';
 import { connectRedis } from '../../server/src/server.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { silentLogger } from '../helpers/silent-logger.ts';
+import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { until } from '../helpers/wait.ts';
 
 const user = { key: 'user-42', email: 'ana@ourcompany.com' };
@@ -102,7 +102,10 @@ describe('SDK client against the Switchyard server', () => {
       expect(flags.version).toBe(before);
 
       proxy.restore();
-      await until('client streaming with alpha and beta on', () => flags.status === 'streaming' && flags.isEnabled('alpha', user) && flags.isEnabled('beta', user));
+      await until(
+        'client streaming with alpha and beta on',
+        () => flags.status === 'streaming' && flags.isEnabled('alpha', user) && flags.isEnabled('beta', user),
+      );
       await new Promise((r) => setTimeout(r, 200));
       expect(changes).toEqual([['alpha', 'beta', 'gamma']]);
       expect(flags.allFlags(user)).toMatchObject({ alpha: true, beta: true, gamma: false, steady: false });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/app.ts';
-import { createFlag, startStreamingApp, StreamClient, toggle, type Replica } from '../server/streaming/stream-kit.ts';
+import { createFlag, type Replica, StreamClient, startStreamingApp, toggle } from '../server/streaming/stream-kit.ts';
 
 const waitUntil = async (condition: () => boolean, timeoutMs: number) => {
   const deadline = Date.now() + timeoutMs;

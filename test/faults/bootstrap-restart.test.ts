@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../helpers/database.ts';
+import { until } from '../helpers/wait.ts';
 import { ClientPool, createKeys, environmentVersion, seededDatabase } from './helpers/fleet.ts';
 import { ok } from './helpers/http.ts';
 import { ReplicaProcess } from './helpers/replica-process.ts';
-import { until } from '../helpers/wait.ts';
 
 const ana = { key: 'ana', email: 'ana@example.com' };
 const bob = { key: 'bob', email: 'bob@elsewhere.org' };
@@ -75,7 +75,8 @@ describe('fault: the server is down when an application starts', () => {
 
     await until(
       'both applications converge on the current rules',
-      () => [restarted, bootstrapped].every((app) => app.version === current && !app.isEnabled('checkout', ana) && app.status === 'streaming'),
+      () =>
+        [restarted, bootstrapped].every((app) => app.version === current && !app.isEnabled('checkout', ana) && app.status === 'streaming'),
       15_000,
     );
     expect(await restarted.ready(0)).toBe(true);

@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../helpers/database.ts';
-import { ClientPool, createKeys, environmentVersion, seededDatabase, startReplica, type Replica } from './helpers/fleet.ts';
+import { until } from '../helpers/wait.ts';
+import { ClientPool, createKeys, environmentVersion, type Replica, seededDatabase, startReplica } from './helpers/fleet.ts';
 import { call, ok } from './helpers/http.ts';
 import { PrivateRedis } from './helpers/redis-server.ts';
-import { until } from '../helpers/wait.ts';
 
 const WRITERS = 50;
 const CONFIG = '/api/flags/contested/environments/production';

@@ -3,14 +3,14 @@
  * again on the same port) under a running replica with connected SDKs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOnFirstStart } from '../../server/src/bootstrap.ts';
-import { createPrisma, type PrismaClient } from '../../server/src/db/prisma.ts';
 import { SDK_KEY_CACHE_TTL_MS } from '../../server/src/auth/plugin.ts';
 import { generateSecret } from '../../server/src/auth/secrets.ts';
-import { ClientPool, createKeys, startReplica, type Replica } from './helpers/fleet.ts';
+import { seedOnFirstStart } from '../../server/src/bootstrap.ts';
+import { createPrisma, type PrismaClient } from '../../server/src/db/prisma.ts';
+import { until } from '../helpers/wait.ts';
+import { ClientPool, createKeys, type Replica, startReplica } from './helpers/fleet.ts';
 import { call, ok } from './helpers/http.ts';
 import { PrivatePostgres } from './helpers/private-postgres.ts';
-import { until } from '../helpers/wait.ts';
 
 const user = { key: 'user-1', email: 'ana@example.com' };
 const betaRule = { id: 'beta', clauses: [{ attribute: 'email', op: 'endsWith', values: ['@example.com'] }], variation: 0 };
@@ -22,7 +22,10 @@ async function writtenState(prisma: PrismaClient) {
     prisma.flag.findMany({ select: { key: true, version: true }, orderBy: { key: 'asc' } }),
     prisma.environmentChange.count(),
     prisma.environment.findUniqueOrThrow({ where: { key: 'production' }, select: { version: true } }),
-    prisma.flagEnvironment.findFirstOrThrow({ where: { flag: { key: 'checkout' }, environment: { key: 'production' } }, select: { on: true, rules: true, version: true } }),
+    prisma.flagEnvironment.findFirstOrThrow({
+      where: { flag: { key: 'checkout' }, environment: { key: 'production' } },
+      select: { on: true, rules: true, version: true },
+    }),
   ]);
   return { audit, flags, changes, environmentVersion: environment.version, config };
 }
@@ -42,7 +45,10 @@ describe('fault: PostgreSQL restarts under a running replica', () => {
     await seedOnFirstStart(inspector, { adminToken });
     replica = await startReplica(pg.databaseUrl); // no Redis: the in-process path
     keys = await createKeys(replica.url, adminToken);
-    await ok(replica.url, 'POST', '/api/flags', { token: adminToken, body: { key: 'checkout', name: 'checkout', kind: 'boolean', clientSideAvailable: true } });
+    await ok(replica.url, 'POST', '/api/flags', {
+      token: adminToken,
+      body: { key: 'checkout', name: 'checkout', kind: 'boolean', clientSideAvailable: true },
+    });
   });
   afterAll(async () => {
     await clients.closeAll();
@@ -69,7 +75,11 @@ describe('fault: PostgreSQL restarts under a running replica', () => {
     ];
     for (const res of await Promise.all(writes)) {
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ error: 'unavailable', message: expect.stringMatching(/database is unavailable; nothing was changed/), details: [] });
+      expect(res.body).toEqual({
+        error: 'unavailable',
+        message: expect.stringMatching(/database is unavailable; nothing was changed/),
+        details: [],
+      });
     }
 
     // Reads keep serving the cached snapshot, even once the SDK key cache has expired.
@@ -100,7 +110,10 @@ describe('fault: PostgreSQL restarts under a running replica', () => {
     const recovered = await until(
       'an admin write succeeds after the restart',
       async () => {
-        const res = await call(replica.url, 'PATCH', '/api/flags/checkout/environments/production', { token: adminToken, body: { on: true, rules: [betaRule] } });
+        const res = await call(replica.url, 'PATCH', '/api/flags/checkout/environments/production', {
+          token: adminToken,
+          body: { on: true, rules: [betaRule] },
+        });
         if (res.status === 503) return null;
         return res;
       },

@@ -6,10 +6,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../helpers/database.ts';
-import { ClientPool, createKeys, environmentVersion, seededDatabase, startReplica, type Replica } from './helpers/fleet.ts';
+import { until } from '../helpers/wait.ts';
+import { ClientPool, createKeys, environmentVersion, type Replica, seededDatabase, startReplica } from './helpers/fleet.ts';
 import { call, ok } from './helpers/http.ts';
 import { PrivateRedis } from './helpers/redis-server.ts';
-import { until } from '../helpers/wait.ts';
 
 const user = { key: 'user-1' };
 const NO_PERIODIC_CHECK = { versionCheckIntervalMs: 60_000 };
@@ -29,7 +29,10 @@ describe('fault: Redis stops while SDKs are connected', () => {
     a = await startReplica(db.url, { redisUrl: redis.url, streaming: NO_PERIODIC_CHECK });
     b = await startReplica(db.url, { redisUrl: redis.url, streaming: NO_PERIODIC_CHECK });
     keys = await createKeys(a.url, adminToken);
-    await ok(a.url, 'POST', '/api/flags', { token: adminToken, body: { key: 'checkout', name: 'checkout', kind: 'boolean', clientSideAvailable: true } });
+    await ok(a.url, 'POST', '/api/flags', {
+      token: adminToken,
+      body: { key: 'checkout', name: 'checkout', kind: 'boolean', clientSideAvailable: true },
+    });
   });
   afterAll(async () => {
     await clients.closeAll();
@@ -106,6 +109,10 @@ describe('fault: Redis stops while SDKs are connected', () => {
     }
     expect((await toggle(b, false)).status).toBe(200);
     const after = await environmentVersion(db.prisma);
-    await until('every client sees the write made on B', () => [...onA, ...onB].every((c) => c.version === after && !c.isEnabled('checkout', user)), 5000);
+    await until(
+      'every client sees the write made on B',
+      () => [...onA, ...onB].every((c) => c.version === after && !c.isEnabled('checkout', user)),
+      5000,
+    );
   }, 60_000);
 });

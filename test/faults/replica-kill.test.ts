@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../helpers/database.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
+import { until } from '../helpers/wait.ts';
 import { ClientPool, createKeys, environmentVersion, seededDatabase } from './helpers/fleet.ts';
 import { ok } from './helpers/http.ts';
 import { PrivateRedis } from './helpers/redis-server.ts';
 import { ReplicaProcess } from './helpers/replica-process.ts';
-import { until } from '../helpers/wait.ts';
 
 const user = { key: 'user-1' };
 

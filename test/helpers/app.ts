@@ -1,8 +1,8 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
-import { buildApp, type AppOptions } from '../../server/src/app.ts';
-import { seedOnFirstStart } from '../../server/src/bootstrap.ts';
+import { type AppOptions, buildApp } from '../../server/src/app.ts';
 import { displayPrefix, generateSecret, hashSecret, type TokenKind } from '../../server/src/auth/secrets.ts';
+import { seedOnFirstStart } from '../../server/src/bootstrap.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export type TestApp = {
@@ -12,7 +12,11 @@ export type TestApp = {
   /** Creates a token directly in the database and returns its secret. */
   createToken(kind: TokenKind, environmentKey?: string, name?: string): Promise<string>;
   /** Sends a request with the admin token unless `token` says otherwise (null: no Authorization header). */
-  request(method: string, url: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  request(
+    method: string,
+    url: string,
+    options?: { body?: unknown; token?: string | null; headers?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 };
 

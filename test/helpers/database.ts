@@ -26,7 +26,10 @@ export async function query<T extends pg.QueryResultRow>(url: string, sql: strin
  */
 export async function prepareTemplateDatabase(baseUrl: string): Promise<string> {
   const migrations = await readMigrations();
-  const digest = createHash('sha256').update(migrations.map((m) => m.checksum).join(',')).digest('hex').slice(0, 12);
+  const digest = createHash('sha256')
+    .update(migrations.map((m) => m.checksum).join(','))
+    .digest('hex')
+    .slice(0, 12);
   const name = `sy_template_${digest}`;
   const client = new pg.Client({ connectionString: baseUrl });
   await client.connect();
@@ -85,7 +88,9 @@ export async function dropRunDatabases(baseUrl: string, runId: string): Promise<
   const client = new pg.Client({ connectionString: baseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`sy_test_${runId}_%`]);
+    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+      `sy_test_${runId}_%`,
+    ]);
     for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   } finally {
     await client.end();

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import type { TestProject } from 'vitest/node';
-import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, portAnswers } from './services.ts';
 import { randomBytes } from 'node:crypto';
+import type { TestProject } from 'vitest/node';
 import { dropRunDatabases, prepareTemplateDatabase } from './database.ts';
+import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, portAnswers } from './services.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -4,8 +4,9 @@
  * round-robin load balancer: each new connection goes to the next target, and a target that refuses
  * the connection (a dead replica) is skipped for the next one, as a load balancer's health check would.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export type ProxyTarget = { host: string; port: number };
 
@@ -81,7 +82,10 @@ export class TcpProxy {
       const id = `${target.host}:${target.port}`;
       this.open.set(id, (this.open.get(id) ?? 0) + 1);
       outbound.once('close', () => this.open.set(id, (this.open.get(id) ?? 1) - 1));
-      for (const [a, b] of [[inbound, outbound], [outbound, inbound]] as const) {
+      for (const [a, b] of [
+        [inbound, outbound],
+        [outbound, inbound],
+      ] as const) {
         this.sockets.add(a);
         a.on('error', () => b.destroy());
         a.on('close', () => {

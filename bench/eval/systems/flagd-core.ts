@@ -6,7 +6,7 @@
  */
 import { FlagdCore } from '@openfeature/flagd-core';
 import { runChild, type SystemDef } from '../child.ts';
-import { EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS, type BenchContext } from '../spec.ts';
+import { type BenchContext, EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS } from '../spec.ts';
 
 type Ctx = { targetingKey: string; email: string; country: string };
 
@@ -19,10 +19,17 @@ const system: SystemDef = {
       flag.defaultVariant = 'off';
       flag.targeting = {
         if: [
-          { in: [{ var: 'targetingKey' }, [...TARGET_KEYS]] }, 'on',
-          { ends_with: [{ var: 'email' }, EMAIL_SUFFIX] }, 'on',
+          { in: [{ var: 'targetingKey' }, [...TARGET_KEYS]] },
+          'on',
+          { ends_with: [{ var: 'email' }, EMAIL_SUFFIX] },
+          'on',
           // fractional without an explicit bucketing expression hashes flagKey + targetingKey
-          { fractional: [['on', ROLLOUT_PERCENT], ['off', 100 - ROLLOUT_PERCENT]] },
+          {
+            fractional: [
+              ['on', ROLLOUT_PERCENT],
+              ['off', 100 - ROLLOUT_PERCENT],
+            ],
+          },
         ],
       };
     }

@@ -11,9 +11,9 @@
  * `@example\.com$` ($regex is what GrowthBook's "ends with" UI operator stores),
  * then a rollout rule (force true, coverage 0.25, hashed on `id`); default false.
  */
-import { GrowthBookClient, type FeatureDefinition, type UserContext } from '@growthbook/growthbook';
+import { type FeatureDefinition, GrowthBookClient, type UserContext } from '@growthbook/growthbook';
 import { runChild, type SystemDef } from '../child.ts';
-import { EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS, type BenchContext } from '../spec.ts';
+import { type BenchContext, EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS } from '../spec.ts';
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

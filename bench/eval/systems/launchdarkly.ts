@@ -7,7 +7,7 @@
  */
 import { basicLogger, init, integrations, type LDContext } from '@launchdarkly/node-server-sdk';
 import { runChild, type SystemDef } from '../child.ts';
-import { EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS, type BenchContext } from '../spec.ts';
+import { type BenchContext, EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS } from '../spec.ts';
 
 const system: SystemDef = {
   name: 'launchdarkly',
@@ -40,7 +40,13 @@ const system: SystemDef = {
               },
             ],
             fallthrough: {
-              rollout: { bucketBy: 'key', variations: [{ variation: 0, weight: onWeight }, { variation: 1, weight: 100_000 - onWeight }] },
+              rollout: {
+                bucketBy: 'key',
+                variations: [
+                  { variation: 0, weight: onWeight },
+                  { variation: 1, weight: 100_000 - onWeight },
+                ],
+              },
             },
           }),
     };

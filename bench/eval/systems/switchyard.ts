@@ -3,7 +3,7 @@
  * (isEnabled is evaluate(prepared, key, ctx, false) reduced to its boolean).
  */
 import { runChild, type SystemDef } from '../child.ts';
-import { EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS, type BenchContext, type CaseName } from '../spec.ts';
+import { type BenchContext, type CaseName, EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS } from '../spec.ts';
 
 function flagDefinition(key: string, caseName: CaseName, salt = key): Record<string, unknown> {
   const base = {
@@ -21,7 +21,14 @@ function flagDefinition(key: string, caseName: CaseName, salt = key): Record<str
   const onWeight = ROLLOUT_PERCENT * 1000;
   return {
     ...base,
-    fallthrough: { rollout: { variations: [{ variation: 0, weight: onWeight }, { variation: 1, weight: 100_000 - onWeight }] } },
+    fallthrough: {
+      rollout: {
+        variations: [
+          { variation: 0, weight: onWeight },
+          { variation: 1, weight: 100_000 - onWeight },
+        ],
+      },
+    },
     targets: [{ variation: 0, values: [...TARGET_KEYS] }],
     rules: [{ id: 'r1', clauses: [{ attribute: 'email', op: 'endsWith', values: [EMAIL_SUFFIX] }], variation: 0 }],
   };
@@ -49,7 +56,8 @@ const system: SystemDef = {
       verify(ctxs) {
         for (const ctx of ctxs) {
           const d = evaluate(prepared, key, ctx, false);
-          if (d.value !== isEnabled(prepared, key, ctx)) throw new Error(`isEnabled != evaluate().value for ${ctx.key}: ${JSON.stringify(d)}`);
+          if (d.value !== isEnabled(prepared, key, ctx))
+            throw new Error(`isEnabled != evaluate().value for ${ctx.key}: ${JSON.stringify(d)}`);
         }
       },
     };
@@ -61,7 +69,11 @@ const system: SystemDef = {
     const FLAGS = 1000;
     const gc = (globalThis as any).gc as (() => void) | undefined;
     if (!gc) throw new Error('run with --expose-gc');
-    const settle = () => { gc(); gc(); return process.memoryUsage(); };
+    const settle = () => {
+      gc();
+      gc();
+      return process.memoryUsage();
+    };
 
     const before = settle();
     const flags: Record<string, unknown> = {};

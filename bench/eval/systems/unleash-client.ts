@@ -4,9 +4,9 @@
  * metrics disabled (no /client/register, no metrics posts), in-memory backup
  * storage (no file writes). Timed call: unleash.isEnabled(name, context).
  */
-import { InMemStorageProvider, Unleash, type Context } from 'unleash-client';
+import { type Context, InMemStorageProvider, Unleash } from 'unleash-client';
 import { runChild, type SystemDef } from '../child.ts';
-import { EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS, type BenchContext } from '../spec.ts';
+import { type BenchContext, EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS } from '../spec.ts';
 
 const system: SystemDef = {
   name: 'unleash-client',
@@ -21,7 +21,9 @@ const system: SystemDef = {
             {
               name: 'default',
               parameters: {},
-              constraints: [{ contextName: 'email', operator: 'STR_ENDS_WITH', values: [EMAIL_SUFFIX], inverted: false, caseInsensitive: false }],
+              constraints: [
+                { contextName: 'email', operator: 'STR_ENDS_WITH', values: [EMAIL_SUFFIX], inverted: false, caseInsensitive: false },
+              ],
             },
             {
               name: 'flexibleRollout',
@@ -36,12 +38,28 @@ const system: SystemDef = {
       disableMetrics: true,
       skipInstanceCountWarning: true,
       storageProvider: new InMemStorageProvider(),
-      bootstrap: { data: [{ name, enabled: true, type: 'release', project: 'default', stale: false, impressionData: false, variants: [], strategies } as any] },
+      bootstrap: {
+        data: [
+          {
+            name,
+            enabled: true,
+            type: 'release',
+            project: 'default',
+            stale: false,
+            impressionData: false,
+            variants: [],
+            strategies,
+          } as any,
+        ],
+      },
     });
     unleash.on('error', (e) => console.error('[unleash error]', e));
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('unleash not ready after 5s')), 5000);
-      unleash.once('ready', () => { clearTimeout(t); resolve(); });
+      unleash.once('ready', () => {
+        clearTimeout(t);
+        resolve();
+      });
     });
     return {
       api: 'unleash.isEnabled(name, context), sync',

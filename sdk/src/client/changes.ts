@@ -64,7 +64,10 @@ export function changedFlagKeys(before: Snapshot, after: Snapshot): string[] {
   const segments = changedKeys(before.segments, after.segments);
   const flags = changedKeys(before.flags, after.flags);
   if (segments.size > 0) {
-    closeOver(segments, Object.entries(after.segments).map(([k, s]) => [k, segmentsOfSegment(s)]));
+    closeOver(
+      segments,
+      Object.entries(after.segments).map(([k, s]) => [k, segmentsOfSegment(s)]),
+    );
     for (const [key, flag] of Object.entries(after.flags)) {
       for (const s of segmentsOfFlag(flag)) {
         if (segments.has(s)) {
@@ -74,6 +77,10 @@ export function changedFlagKeys(before: Snapshot, after: Snapshot): string[] {
       }
     }
   }
-  if (flags.size > 0) closeOver(flags, Object.entries(after.flags).map(([k, f]) => [k, prerequisitesOf(f)]));
+  if (flags.size > 0)
+    closeOver(
+      flags,
+      Object.entries(after.flags).map(([k, f]) => [k, prerequisitesOf(f)]),
+    );
   return [...flags].sort();
 }

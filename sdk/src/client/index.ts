@@ -1,11 +1,11 @@
 export { createClient, FlagsClient } from './client.ts';
 export { StreamError } from './stream.ts';
 export type {
-  ClientOptions,
-  ClientStatus,
-  ClientLogger,
-  ClientEvents,
-  ClientReason,
   ClientEvaluationDetail,
+  ClientEvents,
+  ClientLogger,
+  ClientOptions,
+  ClientReason,
+  ClientStatus,
   WebSocketConstructor,
 } from './types.ts';

@@ -69,7 +69,9 @@ export class Poller {
         await res.body?.cancel();
         this.rejected = true;
         this.stop();
-        this.options.onRejected(new StreamError(`the SDK key was ${res.status === 403 ? 'revoked' : 'refused'} by the server; polling stopped`, res.status));
+        this.options.onRejected(
+          new StreamError(`the SDK key was ${res.status === 403 ? 'revoked' : 'refused'} by the server; polling stopped`, res.status),
+        );
         return;
       } else if (res.ok) {
         const body: unknown = await res.json();

@@ -2,7 +2,7 @@
  * The client's current rules: the last snapshot and its prepared form (prepared once per update, so
  * evaluations never re-prepare). Applying a snapshot or patch returns the keys of the flags it changed.
  */
-import { prepareSnapshot, type PreparedSnapshot } from '../engine/index.ts';
+import { type PreparedSnapshot, prepareSnapshot } from '../engine/index.ts';
 import type { Patch, Snapshot } from '../model/index.ts';
 import { changedFlagKeys } from './changes.ts';
 

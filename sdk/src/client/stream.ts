@@ -3,7 +3,7 @@
  * with backoff until closed or until the server rejects the key (4401/4403), which is final.
  */
 import { WebSocket as WsWebSocket } from 'ws';
-import { CloseCode, VERSION_HEADER, type ClientMessage, type ServerMessage } from '../model/index.ts';
+import { type ClientMessage, CloseCode, type ServerMessage, VERSION_HEADER } from '../model/index.ts';
 import type { Backoff } from './backoff.ts';
 import { parseServerMessage } from './messages.ts';
 import type { WebSocketConstructor } from './types.ts';
@@ -135,7 +135,11 @@ export class StreamConnection {
         return;
       }
       const detail =
-        httpStatus !== undefined ? `HTTP ${httpStatus}` : failure ? failure.message : `closed with ${code}${reason.length ? ` ${reason.toString()}` : ''}`;
+        httpStatus !== undefined
+          ? `HTTP ${httpStatus}`
+          : failure
+            ? failure.message
+            : `closed with ${code}${reason.length ? ` ${reason.toString()}` : ''}`;
       this.down(new StreamError(`stream unavailable (${detail})`, status));
     });
   }

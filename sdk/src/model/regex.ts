@@ -75,7 +75,11 @@ export function unsafeRegexReason(pattern: string): string | undefined {
       i++;
       // Skip group syntax such as `?:`, `?=`, `?!`, `?<=`, `?<!`, `?<name>` so its `?` is not a quantifier.
       if (pattern[i] === '?') {
-        if (pattern[i + 1] === '=' || pattern[i + 1] === '!' || (pattern[i + 1] === '<' && (pattern[i + 2] === '=' || pattern[i + 2] === '!'))) {
+        if (
+          pattern[i + 1] === '=' ||
+          pattern[i + 1] === '!' ||
+          (pattern[i + 1] === '<' && (pattern[i + 2] === '=' || pattern[i + 2] === '!'))
+        ) {
           return 'lookarounds such as (?=...) are not allowed';
         }
         i++;

@@ -1,2 +1,2 @@
 /** `@switchyard/sdk/openfeature`: the OpenFeature server provider (needs `@openfeature/server-sdk`). */
-export { SwitchyardProvider, toSwitchyardContext, type SwitchyardProviderOptions } from './provider.ts';
+export { SwitchyardProvider, type SwitchyardProviderOptions, toSwitchyardContext } from './provider.ts';

@@ -14,15 +14,15 @@
  */
 import {
   ErrorCode,
-  OpenFeatureEventEmitter,
-  ProviderEvents,
-  StandardResolutionReasons,
   type EvaluationContext,
   type FlagMetadata,
   type JsonValue,
+  OpenFeatureEventEmitter,
   type Provider,
+  ProviderEvents,
   type ResolutionDetails,
   type ResolutionReason,
+  StandardResolutionReasons,
 } from '@openfeature/server-sdk';
 import { FlagsClient } from '../client/client.ts';
 import { StreamError } from '../client/stream.ts';
@@ -121,7 +121,11 @@ export class SwitchyardProvider implements Provider {
     return this.resolve(flagKey, defaultValue, context);
   }
 
-  async resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
+  async resolveObjectEvaluation<T extends JsonValue>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<T>> {
     return this.resolve(flagKey, defaultValue, context);
   }
 

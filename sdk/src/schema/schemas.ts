@@ -10,14 +10,14 @@
  */
 import { z } from 'zod';
 import {
+  clauseValueProblem,
   FLAG_KINDS,
   LIMITS,
   OPERATORS,
-  TOTAL_WEIGHT,
-  clauseValueProblem,
-  variationValueFitsKind,
   type Rule,
+  TOTAL_WEIGHT,
   type VariationOrRollout,
+  variationValueFitsKind,
 } from '../model/index.ts';
 import { variationIndexProblems } from './variation-indices.ts';
 
@@ -32,10 +32,7 @@ export const KeySchema = z
   .max(LIMITS.maxKeyLength, `must be at most ${LIMITS.maxKeyLength} characters`)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and contain only letters, digits, ".", "_" and "-"');
 
-const KeyRef = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(LIMITS.maxKeyLength, `must be at most ${LIMITS.maxKeyLength} characters`);
+const KeyRef = z.string().min(1, 'must not be empty').max(LIMITS.maxKeyLength, `must be at most ${LIMITS.maxKeyLength} characters`);
 
 const ContextKeyRef = z
   .string()
@@ -97,11 +94,7 @@ export const RolloutSchema = z
       .array(WeightedVariationSchema)
       .min(1, 'a rollout needs at least one variation')
       .max(LIMITS.maxVariations, `a rollout can have at most ${LIMITS.maxVariations} variations`),
-    bucketBy: z
-      .string()
-      .min(1, 'bucketBy must not be empty (omit it to bucket by key)')
-      .max(LIMITS.maxAttributeNameLength)
-      .optional(),
+    bucketBy: z.string().min(1, 'bucketBy must not be empty (omit it to bucket by key)').max(LIMITS.maxAttributeNameLength).optional(),
     seed: z.number().int('a seed must be an integer').optional(),
   })
   .superRefine((rollout, ctx) => {
@@ -116,7 +109,11 @@ export const RolloutSchema = z
     const seen = new Set<number>();
     rollout.variations.forEach((v, i) => {
       if (seen.has(v.variation)) {
-        ctx.addIssue({ code: 'custom', path: ['variations', i, 'variation'], message: `variation ${v.variation} appears twice in the rollout` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['variations', i, 'variation'],
+          message: `variation ${v.variation} appears twice in the rollout`,
+        });
       }
       seen.add(v.variation);
     });
@@ -149,9 +146,7 @@ export const RuleSchema = z
       .min(1, 'a rule id must not be empty')
       .max(LIMITS.maxRuleIdLength, `a rule id must be at most ${LIMITS.maxRuleIdLength} characters`),
     description: z.string().max(LIMITS.maxDescriptionLength).optional(),
-    clauses: z
-      .array(ClauseSchema)
-      .max(LIMITS.maxClausesPerRule, `a rule can have at most ${LIMITS.maxClausesPerRule} clauses`),
+    clauses: z.array(ClauseSchema).max(LIMITS.maxClausesPerRule, `a rule can have at most ${LIMITS.maxClausesPerRule} clauses`),
     variation: VariationIndexSchema.optional(),
     rollout: RolloutSchema.optional(),
   })
@@ -159,9 +154,7 @@ export const RuleSchema = z
 
 export const TargetSchema = z.strictObject({
   variation: VariationIndexSchema,
-  values: z
-    .array(ContextKeyRef)
-    .max(LIMITS.maxTargetsValues, `targets can list at most ${LIMITS.maxTargetsValues} context keys`),
+  values: z.array(ContextKeyRef).max(LIMITS.maxTargetsValues, `targets can list at most ${LIMITS.maxTargetsValues} context keys`),
 });
 
 export const PrerequisiteSchema = z.strictObject({
@@ -190,7 +183,11 @@ const TargetsSchema = z
   .superRefine((targets, ctx) => {
     const total = targets.reduce((n, t) => n + t.values.length, 0);
     if (total > LIMITS.maxTargetsValues) {
-      ctx.addIssue({ code: 'custom', path: [], message: `targets can list at most ${LIMITS.maxTargetsValues} context keys in total, got ${total}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `targets can list at most ${LIMITS.maxTargetsValues} context keys in total, got ${total}`,
+      });
     }
   });
 
@@ -225,7 +222,11 @@ export const FlagDefinitionSchema = FlagConfigSchema.extend({
 }).superRefine((flag, ctx) => {
   flag.variations.forEach((value, i) => {
     if (!variationValueFitsKind(flag.kind, value)) {
-      ctx.addIssue({ code: 'custom', path: ['variations', i], message: `a ${flag.kind} flag cannot have the variation ${describe(value)}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['variations', i],
+        message: `a ${flag.kind} flag cannot have the variation ${describe(value)}`,
+      });
     }
   });
   for (const p of variationIndexProblems(flag, flag.variations.length)) {
@@ -235,9 +236,7 @@ export const FlagDefinitionSchema = FlagConfigSchema.extend({
 
 export const SegmentRuleSchema = z.strictObject({
   id: z.string().min(1).max(LIMITS.maxRuleIdLength).optional(),
-  clauses: z
-    .array(ClauseSchema)
-    .max(LIMITS.maxClausesPerRule, `a rule can have at most ${LIMITS.maxClausesPerRule} clauses`),
+  clauses: z.array(ClauseSchema).max(LIMITS.maxClausesPerRule, `a rule can have at most ${LIMITS.maxClausesPerRule} clauses`),
 });
 
 const SegmentKeysSchema = z
@@ -282,10 +281,20 @@ export const SnapshotSchema = z
   })
   .superRefine((snapshot, ctx) => {
     for (const [k, flag] of Object.entries(snapshot.flags)) {
-      if (flag.key !== k) ctx.addIssue({ code: 'custom', path: ['flags', k, 'key'], message: `flag stored under ${JSON.stringify(k)} has key ${JSON.stringify(flag.key)}` });
+      if (flag.key !== k)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['flags', k, 'key'],
+          message: `flag stored under ${JSON.stringify(k)} has key ${JSON.stringify(flag.key)}`,
+        });
     }
     for (const [k, segment] of Object.entries(snapshot.segments)) {
-      if (segment.key !== k) ctx.addIssue({ code: 'custom', path: ['segments', k, 'key'], message: `segment stored under ${JSON.stringify(k)} has key ${JSON.stringify(segment.key)}` });
+      if (segment.key !== k)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['segments', k, 'key'],
+          message: `segment stored under ${JSON.stringify(k)} has key ${JSON.stringify(segment.key)}`,
+        });
     }
   });
 
@@ -301,7 +310,9 @@ const ContextPrimitiveSchema = z.union(
 export const ContextValueSchema = z.union(
   [
     ContextPrimitiveSchema,
-    z.array(ContextPrimitiveSchema).max(LIMITS.maxContextArrayLength, `an array attribute can have at most ${LIMITS.maxContextArrayLength} elements`),
+    z
+      .array(ContextPrimitiveSchema)
+      .max(LIMITS.maxContextArrayLength, `an array attribute can have at most ${LIMITS.maxContextArrayLength} elements`),
   ],
   { error: 'a context attribute must be a string, a finite number, a boolean or an array of those' },
 );

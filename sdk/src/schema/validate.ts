@@ -87,7 +87,10 @@ export function validateFlagConfig(config: FlagConfig, ctx: FlagConfigValidation
       if (first !== undefined) {
         out.push({
           path: ['targets', i, 'values', j],
-          message: first === i ? `context key ${JSON.stringify(key)} is listed twice in this target` : `context key ${JSON.stringify(key)} is already targeted by targets[${first}]`,
+          message:
+            first === i
+              ? `context key ${JSON.stringify(key)} is listed twice in this target`
+              : `context key ${JSON.stringify(key)} is already targeted by targets[${first}]`,
         });
       } else {
         targeted.set(key, i);
@@ -185,7 +188,7 @@ export function validateSnapshot(snapshot: Snapshot): ValidationProblem[] {
   const flags = snapshot.flags;
   const segments = snapshot.segments;
   const segmentKeys = new Set(Object.keys(segments));
-  const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+  const has = (o: object, k: string): boolean => Object.hasOwn(o, k);
   for (const [key, flag] of Object.entries(flags)) {
     const problems = validateFlagConfig(flag, {
       variationCount: flag.variations.length,

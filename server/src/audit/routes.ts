@@ -8,16 +8,20 @@ export default async function auditRoutes(fastify: FastifyInstance, opts: { serv
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const audit = opts.service;
 
-  app.get('/', {
-    schema: {
-      tags: ['audit'],
-      summary: 'Query the audit log',
-      description:
-        'Every change, newest first. Filters combine (AND). ' +
-        'Page with `limit` and `cursor`: pass the previous answer’s `nextCursor` to get the next, older page; ' +
-        'pages stay stable while new events arrive.',
-      querystring: AuditQuerySchema,
-      response: { 200: AuditPageSchema, ...errorResponses(400, 401, 403) },
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Query the audit log',
+        description:
+          'Every change, newest first. Filters combine (AND). ' +
+          'Page with `limit` and `cursor`: pass the previous answer’s `nextCursor` to get the next, older page; ' +
+          'pages stay stable while new events arrive.',
+        querystring: AuditQuerySchema,
+        response: { 200: AuditPageSchema, ...errorResponses(400, 401, 403) },
+      },
     },
-  }, async (request) => audit.list(request.query));
+    async (request) => audit.list(request.query),
+  );
 }

@@ -1,6 +1,6 @@
 import { isDatabaseUnavailable } from '../db/errors.ts';
-import { hashSecret } from './secrets.ts';
 import type { Principal } from './principal.ts';
+import { hashSecret } from './secrets.ts';
 
 type Entry = { principal: Principal; expiresAt: number };
 

@@ -5,7 +5,6 @@ import { KeyCache } from './key-cache.ts';
 import type { Principal } from './principal.ts';
 import { hashSecret, type TokenKind } from './secrets.ts';
 
-
 declare module 'fastify' {
   interface FastifyInstance {
     /** Resolves a bearer secret to its principal, or null when unknown or revoked. */
@@ -69,8 +68,9 @@ export default fp(
     app.addHook('onClose', async () => unsubscribe());
     app.decorate('authenticateSecret', (secret: string) => keys.principal(secret));
 
-    const requireKind = (kind: TokenKind, description: string) =>
-      async function (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const requireKind =
+      (kind: TokenKind, description: string) =>
+      async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
         const secret = bearerSecret(request);
         const principal = secret ? await app.authenticateSecret(secret) : null;
         if (!principal) {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { InProcessChangeBus, type ChangeBus } from './change-bus.ts';
+import { type ChangeBus, InProcessChangeBus } from './change-bus.ts';
 import { RedisChangeBus } from './redis-change-bus.ts';
 
 /**

@@ -66,7 +66,12 @@ export class ChangeWriter {
     return result;
   }
 
-  private context(tx: Transaction, actor: string, environmentNotices: EnvironmentChangeNotice[], tokenNotices: ChangeNotice[]): WriteContext {
+  private context(
+    tx: Transaction,
+    actor: string,
+    environmentNotices: EnvironmentChangeNotice[],
+    tokenNotices: ChangeNotice[],
+  ): WriteContext {
     return {
       tx,
       actor,

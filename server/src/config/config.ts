@@ -24,7 +24,10 @@ const port = (fallback: number) =>
 /** A whole number from `min` to `max` (default `fallback`); anything else gets one message saying so. */
 const wholeNumber = (min: number, max: number, fallback: number, unit = '') => {
   const message = `must be a whole number${unit} from ${min} to ${max}`;
-  return z.preprocess(unsetIfEmpty, z.coerce.number({ message }).int({ message }).min(min, { message }).max(max, { message }).default(fallback));
+  return z.preprocess(
+    unsetIfEmpty,
+    z.coerce.number({ message }).int({ message }).min(min, { message }).max(max, { message }).default(fallback),
+  );
 };
 
 // Values are never echoed back in messages: URLs and tokens may hold passwords.
@@ -46,17 +49,16 @@ export const ConfigSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   LOG_LEVEL: z.preprocess(unsetIfEmpty, z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
-  SWITCHYARD_ADMIN_TOKEN: z.preprocess(
-    unsetIfEmpty,
-    z.string().min(24, { message: 'must be at least 24 characters long' }).optional(),
-  ),
+  SWITCHYARD_ADMIN_TOKEN: z.preprocess(unsetIfEmpty, z.string().min(24, { message: 'must be at least 24 characters long' }).optional()),
   /** Prefix of every Redis key and channel Switchyard uses: installations sharing one Redis need different ones. */
   SWITCHYARD_REDIS_PREFIX: z.preprocess(
     unsetIfEmpty,
     z
       .string()
       .trim()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, { message: 'must be 1 to 64 letters, digits, "_", ".", ":" or "-", starting with a letter or digit' })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, {
+        message: 'must be 1 to 64 letters, digits, "_", ".", ":" or "-", starting with a letter or digit',
+      })
       .default('switchyard'),
   ),
   /** Stream connections one SDK key may hold on one replica; the next is refused (close code 4409). */

@@ -6,7 +6,7 @@ import { chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { resolveDataDir, type Config } from '../config/config.ts';
+import { type Config, resolveDataDir } from '../config/config.ts';
 
 export type EmbeddedPostgres = {
   databaseUrl: string;
@@ -61,7 +61,10 @@ export async function startEmbeddedPostgres(
   });
 
   const failure = (what: string, error: unknown) =>
-    new Error(`Embedded PostgreSQL failed to ${what} (data in ${dataDir}): ${(error as Error | undefined)?.message ?? 'the server exited'}\n${recentLog.join('\n')}`, { cause: error });
+    new Error(
+      `Embedded PostgreSQL failed to ${what} (data in ${dataDir}): ${(error as Error | undefined)?.message ?? 'the server exited'}\n${recentLog.join('\n')}`,
+      { cause: error },
+    );
 
   if (!(await isInitialised(dataDir))) {
     await server.initialise().catch((error: unknown) => {
@@ -123,7 +126,11 @@ async function prepareDirectory(root: string, owner: { uid: number; gid: number 
   if (existsSync(pgData)) await chown(pgData, owner.uid, owner.gid);
   // Every parent must be searchable by the postgres user, or initdb fails with "Permission denied".
   try {
-    execFileSync('setpriv', ['--reuid', String(owner.uid), '--regid', String(owner.gid), '--clear-groups', 'test', '-w', root, '-a', '-x', root], { stdio: 'ignore' });
+    execFileSync(
+      'setpriv',
+      ['--reuid', String(owner.uid), '--regid', String(owner.gid), '--clear-groups', 'test', '-w', root, '-a', '-x', root],
+      { stdio: 'ignore' },
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // no setpriv: let PostgreSQL report it
     throw new Error(
@@ -177,7 +184,9 @@ async function stopOrphanedPostmaster(dataDir: string): Promise<void> {
   if (!stat || !cmdline.includes('postgres') || !cmdline.includes(dataDir)) return; // the pid was reused by something else
   const parent = parentPid(stat);
   if (parent !== null && parent !== 1 && (await isNodeProcess(parent))) {
-    throw new Error(`The embedded PostgreSQL in ${dataDir} is already running (pid ${pid}), probably for another Switchyard process; stop that one first`);
+    throw new Error(
+      `The embedded PostgreSQL in ${dataDir} is already running (pid ${pid}), probably for another Switchyard process; stop that one first`,
+    );
   }
   process.kill(pid, 'SIGINT'); // fast shutdown: aborts its sessions, keeps the data consistent
   for (let waited = 0; isAlive(pid); waited += 100) {

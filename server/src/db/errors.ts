@@ -1,11 +1,30 @@
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'P1001', 'P1002', 'P1017']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  'P1001',
+  'P1002',
+  'P1017',
+]);
 
 /** True when an error means the database could not be reached (as opposed to a bad query). */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
     const candidate = e as { code?: unknown; message?: unknown; cause?: unknown; name?: unknown };
     if (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
-    if (typeof candidate.message === 'string' && /Connection terminated|connect ECONNREFUSED|Can't reach database|terminating connection/i.test(candidate.message)) return true;
+    if (
+      typeof candidate.message === 'string' &&
+      /Connection terminated|connect ECONNREFUSED|Can't reach database|terminating connection/i.test(candidate.message)
+    )
+      return true;
     if (candidate.name === 'DriverAdapterError' && typeof candidate.cause === 'object') {
       e = candidate.cause;
       continue;

@@ -7,7 +7,9 @@ const embedded = config.DATABASE_URL ? null : await startEmbeddedPostgres(config
 try {
   const url = config.DATABASE_URL ?? embedded!.databaseUrl;
   const result = await migrate(url);
-  console.log(`Applied ${result.applied.length} migration(s)${result.applied.length ? `: ${result.applied.join(', ')}` : ''}; ${result.alreadyApplied.length} already applied.`);
+  console.log(
+    `Applied ${result.applied.length} migration(s)${result.applied.length ? `: ${result.applied.join(', ')}` : ''}; ${result.alreadyApplied.length} already applied.`,
+  );
 } finally {
   await embedded?.stop();
 }

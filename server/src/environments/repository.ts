@@ -1,5 +1,5 @@
-import type { Db, Transaction } from '../db/prisma.ts';
 import { defaultFlagConfig } from '@switchyard/sdk/model';
+import type { Db, Transaction } from '../db/prisma.ts';
 
 export type EnvironmentRow = { id: string; key: string; name: string; version: number; createdAt: Date; updatedAt: Date };
 

@@ -46,7 +46,13 @@ export class EnvironmentService {
         this.deps.changes.run(actor, async (w) => {
           await lockForTransaction(w.tx, 'flagEnvironmentPairs');
           const view = toEnvironmentView(await insertEnvironment(w.tx, input));
-          await w.audit({ action: 'environment.created', resourceType: 'environment', resourceKey: view.key, environmentKey: view.key, after: view });
+          await w.audit({
+            action: 'environment.created',
+            resourceType: 'environment',
+            resourceKey: view.key,
+            environmentKey: view.key,
+            after: view,
+          });
           return view;
         }),
       () => new ConflictError(`Environment "${input.key}" already exists`, [{ path: 'body.key', message: 'already exists' }]),
@@ -74,7 +80,13 @@ export class EnvironmentService {
     await this.deps.changes.run(actor, async (w) => {
       const env = await requireEnvironment(w.tx, key);
       await deleteEnvironment(w.tx, env.id);
-      await w.audit({ action: 'environment.deleted', resourceType: 'environment', resourceKey: env.key, environmentKey: env.key, before: toEnvironmentView(env) });
+      await w.audit({
+        action: 'environment.deleted',
+        resourceType: 'environment',
+        resourceKey: env.key,
+        environmentKey: env.key,
+        before: toEnvironmentView(env),
+      });
     });
   }
 }

@@ -1,4 +1,4 @@
-import { FlagConfigSchema, type FlagConfig, type Prerequisite, type ValidationProblem, validateFlagConfig } from '@switchyard/sdk/schema';
+import { type FlagConfig, FlagConfigSchema, type Prerequisite, type ValidationProblem, validateFlagConfig } from '@switchyard/sdk/schema';
 import { expectVersion } from '../changes/expect-version.ts';
 import type { ChangeWriter } from '../changes/write-unit.ts';
 import type { Db, PrismaClient, Transaction } from '../db/prisma.ts';
@@ -13,8 +13,8 @@ import {
 } from '../errors/index.ts';
 import {
   activePrerequisites,
-  findFlagConfig,
   type FlagConfigRow,
+  findFlagConfig,
   lockFlagConfig,
   segmentKeys,
   storedConfig,

@@ -53,7 +53,14 @@ const TagFilterSchema = z
   .optional()
   .transform((value) => {
     const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-    return [...new Set(values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))];
+    return [
+      ...new Set(
+        values
+          .flatMap((v) => v.split(','))
+          .map((v) => v.trim())
+          .filter(Boolean),
+      ),
+    ];
   });
 
 export const ListFlagsQuerySchema = PaginationQuerySchema.extend({

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { defaultFlagConfig } from '@switchyard/sdk/model';
 import { expectVersion } from '../changes/expect-version.ts';
 import { refuseDuplicate } from '../changes/refuse-duplicate.ts';
 import type { ChangeWriter, WriteContext } from '../changes/write-unit.ts';
@@ -6,14 +7,13 @@ import { lockForTransaction } from '../db/locks.ts';
 import type { Db, PrismaClient, Transaction } from '../db/prisma.ts';
 import { requireEnvironment } from '../environments/service.ts';
 import { ConflictError, InvalidDefinitionError, InvalidInputError, NotFoundError } from '../errors/index.ts';
-import { configsOfFlag, configSummaries, insertFlagConfigs, onStates } from './config-repository.ts';
-import { defaultFlagConfig } from '@switchyard/sdk/model';
+import { configSummaries, configsOfFlag, insertFlagConfigs, onStates } from './config-repository.ts';
 import {
   activeDependents,
   deleteFlag,
   environmentIds,
-  findFlag,
   type FlagRow,
+  findFlag,
   insertFlag,
   listFlags,
   lockFlag,
@@ -114,7 +114,17 @@ export class FlagService {
     const env = query.env ? await requireEnvironment(this.deps.prisma, query.env) : null;
     const archived = query.archived === 'all' ? undefined : query.archived === 'true';
     const { total, rows } = await listFlags(this.deps.prisma, { archived, tags: query.tag, search: query.q }, { limit, offset });
-    const states = env ? new Map((await onStates(this.deps.prisma, env.id, rows.map((r) => r.id))).map((s) => [s.flagId, s.on])) : null;
+    const states = env
+      ? new Map(
+          (
+            await onStates(
+              this.deps.prisma,
+              env.id,
+              rows.map((r) => r.id),
+            )
+          ).map((s) => [s.flagId, s.on]),
+        )
+      : null;
     const items = rows.map((row) => ({ ...toFlagView(row), ...(states ? { on: states.get(row.id) ?? false } : {}) }));
     return { items, total, limit, offset };
   }

@@ -1,4 +1,4 @@
-import { LIMITS, variationValueFitsKind, type FlagKind } from '@switchyard/sdk/schema';
+import { type FlagKind, LIMITS, variationValueFitsKind } from '@switchyard/sdk/schema';
 
 export const BOOLEAN_VARIATIONS: readonly boolean[] = [true, false];
 

@@ -1,4 +1,4 @@
-import { storedConfig, type FlagConfigRow } from './config-repository.ts';
+import { type FlagConfigRow, storedConfig } from './config-repository.ts';
 import { type FlagRow, variationsOf } from './repository.ts';
 import type { FlagConfigView, FlagView } from './schemas.ts';
 

@@ -9,8 +9,16 @@ export class HealthService {
 
   async readiness(): Promise<Readiness> {
     const { prisma, redis: client } = this.deps;
-    const database = await prisma.$queryRaw`SELECT 1`.then(() => 'up' as const, () => 'down' as const);
-    const redis = !client ? ('not_configured' as const) : await client.ping().then(() => 'up' as const, () => 'down' as const);
+    const database = await prisma.$queryRaw`SELECT 1`.then(
+      () => 'up' as const,
+      () => 'down' as const,
+    );
+    const redis = !client
+      ? ('not_configured' as const)
+      : await client.ping().then(
+          () => 'up' as const,
+          () => 'down' as const,
+        );
     // Without Redis a replica still serves (PostgreSQL and in-process caches), so it stays in the
     // load balancer: taking every replica out because their shared Redis is down would be an outage.
     const status = database === 'down' ? 'not_ready' : redis === 'down' ? 'degraded' : 'ready';

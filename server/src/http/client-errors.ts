@@ -1,5 +1,5 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { setSecurityHeaders } from './security-headers.ts';
 
 type ClientError = Error & { code?: string };
@@ -12,7 +12,13 @@ export function clientErrorHandler(error: ClientError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, reason, code, path, message] =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'headers', 'The request headers are larger than the server accepts (16 KiB in all)']
+      ? [
+          431,
+          'Request Header Fields Too Large',
+          'headers_too_large',
+          'headers',
+          'The request headers are larger than the server accepts (16 KiB in all)',
+        ]
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'Request Timeout', 'timeout', 'body', 'The request took too long to arrive']
         : [400, 'Bad Request', 'bad_request', 'request', 'The request is not valid HTTP'];

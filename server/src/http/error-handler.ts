@@ -25,7 +25,12 @@ export default fp(async function errorHandler(app: FastifyInstance) {
       const details: ErrorDetail[] = error.validation.map((issue) => {
         const params = issue.params as { issue?: { path?: PropertyKey[] } } | undefined;
         // The zod provider flattens the issue path into instancePath ("/rules/0/op"); indices become numbers again.
-        const parts = params?.issue?.path ?? issue.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+        const parts =
+          params?.issue?.path ??
+          issue.instancePath
+            .split('/')
+            .filter(Boolean)
+            .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
         return { path: formatPath([context, ...parts]), message: issue.message ?? 'invalid value' };
       });
       return reply.code(400).send({
@@ -40,16 +45,24 @@ export default fp(async function errorHandler(app: FastifyInstance) {
     }
     if (isDatabaseUnavailable(error)) {
       request.log.error({ err: error }, 'database unavailable');
-      return reply.code(503).send({ error: 'unavailable', message: 'The database is unavailable; nothing was changed. Retry shortly.', details: [] });
+      return reply
+        .code(503)
+        .send({ error: 'unavailable', message: 'The database is unavailable; nothing was changed. Retry shortly.', details: [] });
     }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) {
-      const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large'
-        : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type'
-        : error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' ? 'bad_request'
-        : status === 429 ? 'rate_limited'
-        : error.name === 'SyntaxError' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'invalid_json'
-        : 'bad_request';
+      const code =
+        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'payload_too_large'
+          : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? 'unsupported_media_type'
+            : error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'
+              ? 'bad_request'
+              : status === 429
+                ? 'rate_limited'
+                : error.name === 'SyntaxError' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+                  ? 'invalid_json'
+                  : 'bad_request';
       return reply.code(status).send({ error: code, message: error.message, details: [{ path: 'body', message: error.message }] });
     }
     request.log.error({ err: error }, 'unhandled error');

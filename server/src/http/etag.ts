@@ -14,7 +14,10 @@ export function setVersionHeaders(reply: FastifyReply, version: number): void {
 export function expectedVersion(request: FastifyRequest): number | null {
   const header = request.headers['if-match'];
   if (header === undefined || header === '*') return null;
-  const match = /^\s*(?:W\/)?"?(\d{1,12})"?\s*$/.exec(Array.isArray(header) ? header[0] ?? '' : header);
-  if (!match) throw badRequest('If-Match must be the ETag you read, such as "3"', [{ path: 'headers.if-match', message: 'must be a version ETag such as "3"' }]);
+  const match = /^\s*(?:W\/)?"?(\d{1,12})"?\s*$/.exec(Array.isArray(header) ? (header[0] ?? '') : header);
+  if (!match)
+    throw badRequest('If-Match must be the ETag you read, such as "3"', [
+      { path: 'headers.if-match', message: 'must be a version ETag such as "3"' },
+    ]);
   return Number(match[1]);
 }

@@ -17,8 +17,7 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (message: string, details: ErrorDetail[] = []) =>
-  new HttpError(400, 'bad_request', message, details);
+export const badRequest = (message: string, details: ErrorDetail[] = []) => new HttpError(400, 'bad_request', message, details);
 export const unauthorized = (message = 'A valid token is required: send it as "Authorization: Bearer <token>"') =>
   new HttpError(401, 'unauthorized', message);
 export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);

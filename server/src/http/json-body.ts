@@ -37,7 +37,8 @@ export default fp(async function jsonBody(app: FastifyInstance) {
       return done(invalidBody('invalid_json', `The body is not valid JSON: ${(error as Error).message}`), undefined);
     }
     const problem = firstProblem(value);
-    if (problem) return done(new HttpError(400, 'validation_failed', `Invalid request: ${problem.path}: ${problem.message}`, [problem]), undefined);
+    if (problem)
+      return done(new HttpError(400, 'validation_failed', `Invalid request: ${problem.path}: ${problem.message}`, [problem]), undefined);
     done(null, value);
   });
 });

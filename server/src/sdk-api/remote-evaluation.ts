@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { allFlags, evaluate, prepareSnapshot, type EvaluationDetail, type PreparedSnapshot } from '@switchyard/sdk';
+import { allFlags, type EvaluationDetail, evaluate, type PreparedSnapshot, prepareSnapshot } from '@switchyard/sdk';
 import type { CachedSnapshot } from '../snapshots/snapshot-cache.ts';
 import type { EvaluateBody } from './schemas.ts';
 
@@ -27,7 +27,9 @@ export function canonicalJson(value: unknown): string {
 /** The cache key part for a request: SHA-256 of the canonical context and the requested flags (sorted, deduplicated). */
 export function requestHash(body: EvaluateBody): string {
   const flags = body.flags ? [...new Set(body.flags)].sort() : null;
-  return createHash('sha256').update(canonicalJson({ context: body.context, flags })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ context: body.context, flags }))
+    .digest('hex');
 }
 
 /**

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../errors/index.ts';
-import { unauthorized } from '../http/http-error.ts';
 import { etagFor } from '../http/etag.ts';
+import { unauthorized } from '../http/http-error.ts';
 import { errorResponses } from '../http/schemas.ts';
 import { EvaluateBodySchema, EvaluationResultSchema, SnapshotResponseSchema } from './schemas.ts';
 import type { SdkApiService } from './service.ts';
@@ -24,7 +24,7 @@ function environmentOf(request: FastifyRequest): string {
 
 /** The key's environment was deleted after the key was issued: for the key's holder that is a bad key (401), not a 404. */
 function asKeyError(err: unknown): unknown {
-  return err instanceof NotFoundError ? unauthorized('This key\'s environment no longer exists') : err;
+  return err instanceof NotFoundError ? unauthorized("This key's environment no longer exists") : err;
 }
 
 /** True when `If-None-Match` names the current ETag (`"7"`, `W/"7"`, a list, or `*`). */
@@ -51,32 +51,36 @@ export default async function sdkApiRoutes(fastify: FastifyInstance, opts: { ser
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const sdk = opts.service;
 
-  app.get('/snapshot', {
-    onRequest: app.requireServerKey,
-    schema: {
-      tags,
-      summary: 'Snapshot of the key\'s environment (server SDK key)',
-      description:
-        'Every flag definition (archived flags excluded) and segment, with `ETag: "<version>"`. ' +
-        'Send `If-None-Match` with the ETag you have to get 304 when nothing changed. ' +
-        'Served from a cache keyed by version; client keys are refused (403): they must never see rules or segments.',
-      response: {
-        200: SnapshotResponseSchema,
-        304: z.null().describe('Not modified: your ETag is current (no body)'),
-        ...errorResponses(401, 403),
+  app.get(
+    '/snapshot',
+    {
+      onRequest: app.requireServerKey,
+      schema: {
+        tags,
+        summary: "Snapshot of the key's environment (server SDK key)",
+        description:
+          'Every flag definition (archived flags excluded) and segment, with `ETag: "<version>"`. ' +
+          'Send `If-None-Match` with the ETag you have to get 304 when nothing changed. ' +
+          'Served from a cache keyed by version; client keys are refused (403): they must never see rules or segments.',
+        response: {
+          200: SnapshotResponseSchema,
+          304: z.null().describe('Not modified: your ETag is current (no body)'),
+          ...errorResponses(401, 403),
+        },
       },
     },
-  }, async (request, reply) => {
-    try {
-      const snapshot = await sdk.snapshot(environmentOf(request));
-      const etag = etagFor(snapshot.version);
-      reply.header('ETag', etag).header('Cache-Control', 'no-cache');
-      if (notModified(request, etag)) return sendNotModified(reply);
-      return sendJson(reply, snapshot.json);
-    } catch (err) {
-      throw asKeyError(err);
-    }
-  });
+    async (request, reply) => {
+      try {
+        const snapshot = await sdk.snapshot(environmentOf(request));
+        const etag = etagFor(snapshot.version);
+        reply.header('ETag', etag).header('Cache-Control', 'no-cache');
+        if (notModified(request, etag)) return sendNotModified(reply);
+        return sendJson(reply, snapshot.json);
+      } catch (err) {
+        throw asKeyError(err);
+      }
+    },
+  );
 
   app.options('/evaluate', { schema: { hide: true } }, async (_request, reply) =>
     reply
@@ -88,26 +92,30 @@ export default async function sdkApiRoutes(fastify: FastifyInstance, opts: { ser
       .send(),
   );
 
-  app.post('/evaluate', {
-    onRequest: [allowAnyOrigin, app.requireClientKey],
-    schema: {
-      tags,
-      summary: 'Evaluate client-visible flags for a context (client key)',
-      description:
-        'For browsers and mobile apps. Returns `{ value, variationIndex, reason }` for every flag marked client-side available ' +
-        '(or only the named ones; names that are unknown or not client-visible are left out). ' +
-        'Never returns rules, targets, segments or salts. CORS is open on this route. ' +
-        'Answers are cached by environment version and a hash of the request, so a change is never answered from a stale cache.',
-      body: EvaluateBodySchema,
-      response: { 200: EvaluationResultSchema, ...errorResponses(400, 401, 403) },
+  app.post(
+    '/evaluate',
+    {
+      onRequest: [allowAnyOrigin, app.requireClientKey],
+      schema: {
+        tags,
+        summary: 'Evaluate client-visible flags for a context (client key)',
+        description:
+          'For browsers and mobile apps. Returns `{ value, variationIndex, reason }` for every flag marked client-side available ' +
+          '(or only the named ones; names that are unknown or not client-visible are left out). ' +
+          'Never returns rules, targets, segments or salts. CORS is open on this route. ' +
+          'Answers are cached by environment version and a hash of the request, so a change is never answered from a stale cache.',
+        body: EvaluateBodySchema,
+        response: { 200: EvaluationResultSchema, ...errorResponses(400, 401, 403) },
+      },
     },
-  }, async (request, reply) => {
-    try {
-      const answer = await sdk.evaluate(environmentOf(request), request.body);
-      reply.header('X-Switchyard-Cache', answer.from ? 'hit' : 'miss');
-      return sendJson(reply, answer.json);
-    } catch (err) {
-      throw asKeyError(err);
-    }
-  });
+    async (request, reply) => {
+      try {
+        const answer = await sdk.evaluate(environmentOf(request), request.body);
+        reply.header('X-Switchyard-Cache', answer.from ? 'hit' : 'miss');
+        return sendJson(reply, answer.json);
+      } catch (err) {
+        throw asKeyError(err);
+      }
+    },
+  );
 }

@@ -1,6 +1,6 @@
-import type { Transaction } from '../db/prisma.ts';
 import type { Patch } from '@switchyard/sdk/model';
 import type { EnvironmentChangeNotice } from '../changes/notice.ts';
+import type { Transaction } from '../db/prisma.ts';
 import { configSelect, flagSelect, segmentSelect, toFlagDefinition, toSegmentDefinition } from './read-model.ts';
 
 /**

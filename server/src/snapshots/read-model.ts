@@ -1,7 +1,7 @@
+import type { Patch } from '@switchyard/sdk/model';
 import type { FlagDefinition, SegmentDefinition, Snapshot } from '@switchyard/sdk/schema';
 import type { PrismaClient, Transaction } from '../db/prisma.ts';
-import { storedConfig, type FlagConfigRow as StoredFlagConfigRow } from '../flags/config-repository.ts';
-import type { Patch } from '@switchyard/sdk/model';
+import { type FlagConfigRow as StoredFlagConfigRow, storedConfig } from '../flags/config-repository.ts';
 
 /** Beyond this many versions a full snapshot is cheaper to build and to send than a patch. */
 export const MAX_PATCH_SPAN = 500;

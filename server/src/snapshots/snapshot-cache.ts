@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { Snapshot } from '@switchyard/sdk/schema';
+import type { Redis } from 'ioredis';
 import type { PrismaClient } from '../db/prisma.ts';
+import { withTimeout } from '../redis/timeout.ts';
 import { loadSnapshot } from './read-model.ts';
 import type { VersionTracker } from './version-tracker.ts';
-import { withTimeout } from '../redis/timeout.ts';
 
 /** One immutable version of an environment's snapshot, serialized once. */
 export class CachedSnapshot {

@@ -1,7 +1,7 @@
+import type { Patch } from '@switchyard/sdk/model';
 import type { CachedSnapshot } from '../snapshots/snapshot-cache.ts';
 import type { ChannelMember } from './member.ts';
-import { patchMessage, snapshotMessage, type Outgoing } from './messages.ts';
-import type { Patch } from '@switchyard/sdk/model';
+import { type Outgoing, patchMessage, snapshotMessage } from './messages.ts';
 
 /** Where a channel reads what it sends. */
 export type StreamSource = {

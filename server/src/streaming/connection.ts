@@ -1,8 +1,8 @@
 import type { WebSocket } from '@fastify/websocket';
+import { CloseCode } from '@switchyard/sdk/model';
 import type { Principal } from '../auth/principal.ts';
 import type { Channel } from './channel.ts';
 import type { ChannelMember } from './member.ts';
-import { CloseCode } from '@switchyard/sdk/model';
 import type { Outgoing } from './messages.ts';
 
 /** How long a connection closed for being too slow gets to take its close frame before it is cut. */

@@ -1,10 +1,10 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
+import { CloseCode } from '@switchyard/sdk/model';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
 import type { ChangeNotice } from '../changes/notice.ts';
 import { Channel, type StreamSource } from './channel.ts';
 import { Connection } from './connection.ts';
-import { CloseCode } from '@switchyard/sdk/model';
 import { parseClientMessage, pingMessage, pongMessage, snapshotMessage } from './messages.ts';
 
 export type HubLimits = {
@@ -156,8 +156,11 @@ export class StreamHub {
   private async join(connection: Connection, environmentKey: string, resumeFrom: number | undefined): Promise<void> {
     let channel = this.channels.get(environmentKey);
     if (!channel) {
-      channel = new Channel(environmentKey, this.deps.source, (gone) => this.closeChannel(gone), (err) =>
-        this.deps.log.warn({ err, environment: environmentKey }, 'stream channel could not sync; the periodic check retries'),
+      channel = new Channel(
+        environmentKey,
+        this.deps.source,
+        (gone) => this.closeChannel(gone),
+        (err) => this.deps.log.warn({ err, environment: environmentKey }, 'stream channel could not sync; the periodic check retries'),
       );
       this.channels.set(environmentKey, channel);
     }

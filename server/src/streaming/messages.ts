@@ -1,5 +1,5 @@
-import type { CachedSnapshot } from '../snapshots/snapshot-cache.ts';
 import type { HelloMessage, Patch, PingMessage, PongMessage, ResyncMessage } from '@switchyard/sdk/model';
+import type { CachedSnapshot } from '../snapshots/snapshot-cache.ts';
 
 /** A message serialized once and sent as is to every connection it concerns. */
 export type Outgoing = {

@@ -48,7 +48,7 @@ export default fp(
       // No compression: ws's default, made explicit, since each deflating connection would keep zlib contexts of its own.
       options: { maxPayload: settings.maxMessageBytes, perMessageDeflate: false },
       // Clients are told the server is going away (1001) so they reconnect elsewhere and resume.
-      preClose: async function () {
+      preClose: async () => {
         await hub.shutdown();
         await new Promise<void>((resolve) => app.websocketServer.close(() => resolve()));
       },

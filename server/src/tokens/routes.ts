@@ -12,54 +12,70 @@ export default async function tokenRoutes(fastify: FastifyInstance, opts: { serv
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const tokens = opts.service;
 
-  app.get('/', {
-    schema: {
-      tags,
-      summary: 'List tokens',
-      description: 'Never returns secrets or their hashes. Revoked tokens are left out unless `includeRevoked=true`.',
-      querystring: ListTokensQuerySchema,
-      response: { 200: z.object({ items: z.array(TokenSchema) }), ...errorResponses(400, 401, 403, 404) },
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'List tokens',
+        description: 'Never returns secrets or their hashes. Revoked tokens are left out unless `includeRevoked=true`.',
+        querystring: ListTokensQuerySchema,
+        response: { 200: z.object({ items: z.array(TokenSchema) }), ...errorResponses(400, 401, 403, 404) },
+      },
     },
-  }, async (request) => {
-    const { kind, environment, includeRevoked } = request.query;
-    return { items: await tokens.list({ kind, environment, includeRevoked: includeRevoked === 'true' }) };
-  });
+    async (request) => {
+      const { kind, environment, includeRevoked } = request.query;
+      return { items: await tokens.list({ kind, environment, includeRevoked: includeRevoked === 'true' }) };
+    },
+  );
 
-  app.post('/', {
-    schema: {
-      tags,
-      summary: 'Create a token',
-      description:
-        'Server and client keys belong to one environment; admin tokens to none. ' +
-        'The secret is in this answer only: it is stored as a hash and cannot be shown again.',
-      body: CreateTokenSchema,
-      response: { 201: CreatedTokenSchema, ...errorResponses(400, 401, 403, 404) },
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Create a token',
+        description:
+          'Server and client keys belong to one environment; admin tokens to none. ' +
+          'The secret is in this answer only: it is stored as a hash and cannot be shown again.',
+        body: CreateTokenSchema,
+        response: { 201: CreatedTokenSchema, ...errorResponses(400, 401, 403, 404) },
+      },
     },
-  }, async (request, reply) => reply.code(201).send(await tokens.create(actorName(request.principal), request.body)));
+    async (request, reply) => reply.code(201).send(await tokens.create(actorName(request.principal), request.body)),
+  );
 
-  app.delete('/:id', {
-    schema: {
-      tags,
-      summary: 'Revoke a token',
-      description:
-        'Sets `revokedAt`; the token is refused from its next request on. ' +
-        'Idempotent: revoking a revoked token answers 200 with it unchanged (and records nothing). ' +
-        'The last active admin token cannot be revoked (409), so that the service always keeps a way in.',
-      params: TokenParamsSchema,
-      response: { 200: TokenSchema, ...errorResponses(400, 401, 403, 404, 409) },
+  app.delete(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke a token',
+        description:
+          'Sets `revokedAt`; the token is refused from its next request on. ' +
+          'Idempotent: revoking a revoked token answers 200 with it unchanged (and records nothing). ' +
+          'The last active admin token cannot be revoked (409), so that the service always keeps a way in.',
+        params: TokenParamsSchema,
+        response: { 200: TokenSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      },
     },
-  }, async (request) => tokens.revoke(actorName(request.principal), request.params.id));
+    async (request) => tokens.revoke(actorName(request.principal), request.params.id),
+  );
 
-  app.post('/:id/rotate', {
-    schema: {
-      tags,
-      summary: 'Rotate a token',
-      description:
-        'Atomically revokes the token and creates its replacement (same name, kind and environment) ' +
-        'with a new secret, shown only in this answer. ' +
-        'A revoked token cannot be rotated (409).',
-      params: TokenParamsSchema,
-      response: { 201: CreatedTokenSchema, ...errorResponses(400, 401, 403, 404, 409) },
+  app.post(
+    '/:id/rotate',
+    {
+      schema: {
+        tags,
+        summary: 'Rotate a token',
+        description:
+          'Atomically revokes the token and creates its replacement (same name, kind and environment) ' +
+          'with a new secret, shown only in this answer. ' +
+          'A revoked token cannot be rotated (409).',
+        params: TokenParamsSchema,
+        response: { 201: CreatedTokenSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      },
     },
-  }, async (request, reply) => reply.code(201).send(await tokens.rotate(actorName(request.principal), request.params.id)));
+    async (request, reply) => reply.code(201).send(await tokens.rotate(actorName(request.principal), request.params.id)),
+  );
 }

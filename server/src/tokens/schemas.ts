@@ -37,12 +37,11 @@ export const CreateTokenSchema = z
     }
   });
 
-export const ListTokensQuerySchema = z
-  .object({
-    kind: TokenKindSchema.optional(),
-    environment: KeySchema.optional(),
-    includeRevoked: z.enum(['true', 'false']).default('false').describe('also list revoked tokens'),
-  });
+export const ListTokensQuerySchema = z.object({
+  kind: TokenKindSchema.optional(),
+  environment: KeySchema.optional(),
+  includeRevoked: z.enum(['true', 'false']).default('false').describe('also list revoked tokens'),
+});
 
 export const TokenParamsSchema = z.object({ id: z.uuid() });
 

@@ -3,14 +3,14 @@ import type { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { createClient, type FlagsClient } from '../../../sdk/src/client/index.ts';
 import type { ClientOptions } from '../../../sdk/src/client/types.ts';
-import { buildApp, type AppOptions } from '../../../server/src/app.ts';
+import { type AppOptions, buildApp } from '../../../server/src/app.ts';
+import { generateSecret } from '../../../server/src/auth/secrets.ts';
 import { seedOnFirstStart } from '../../../server/src/bootstrap.ts';
 import { createPrisma, type PrismaClient } from '../../../server/src/db/prisma.ts';
 import { connectRedis } from '../../../server/src/server.ts';
-import { generateSecret } from '../../../server/src/auth/secrets.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
-import { ok } from './http.ts';
 import { silentLogger } from '../../helpers/silent-logger.ts';
+import { ok } from './http.ts';
 
 /** A database of the test's own on the suite's PostgreSQL, seeded as on first start, with an admin token. */
 export async function seededDatabase(): Promise<{ db: TestDatabase; adminToken: string }> {
@@ -49,9 +49,19 @@ export async function startReplica(
 }
 
 /** A server SDK key and a client key of `environment`, made over the admin API. */
-export async function createKeys(url: string, adminToken: string, environment = 'production'): Promise<{ serverKey: string; clientKey: string }> {
-  const server = await ok(url, 'POST', '/api/tokens', { token: adminToken, body: { name: 'faults server key', kind: 'server', environment } });
-  const client = await ok(url, 'POST', '/api/tokens', { token: adminToken, body: { name: 'faults client key', kind: 'client', environment } });
+export async function createKeys(
+  url: string,
+  adminToken: string,
+  environment = 'production',
+): Promise<{ serverKey: string; clientKey: string }> {
+  const server = await ok(url, 'POST', '/api/tokens', {
+    token: adminToken,
+    body: { name: 'faults server key', kind: 'server', environment },
+  });
+  const client = await ok(url, 'POST', '/api/tokens', {
+    token: adminToken,
+    body: { name: 'faults client key', kind: 'client', environment },
+  });
   return { serverKey: server.secret as string, clientKey: client.secret as string };
 }
 

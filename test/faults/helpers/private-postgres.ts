@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../server/src/db/embedded-postgres.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../../server/src/db/embedded-postgres.ts';
 import { migrate } from '../../../server/src/db/migrate.ts';
 import { freePort } from './ports.ts';
 

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { portAnswers } from '../../helpers/services.ts';
-import { freePort } from './ports.ts';
 import { until } from '../../helpers/wait.ts';
+import { freePort } from './ports.ts';
 import { killAndWait } from './processes.ts';
 
 /**
@@ -29,7 +29,9 @@ export class PrivateRedis {
 
   async start(): Promise<void> {
     if (this.child) return;
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     this.child = child;
     child.once('exit', () => {
       if (this.child === child) this.child = null;

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './ports.ts';
 import { until } from '../../helpers/wait.ts';
+import { freePort } from './ports.ts';
 import { killAndWait } from './processes.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -54,7 +54,10 @@ export class ReplicaProcess {
       `replica on port ${this.port} answers /healthz`,
       async () => {
         if (child.exitCode !== null) throw new Error(`the replica exited (${child.exitCode}): ${this.output.slice(-2000)}`);
-        return fetch(`${this.url}/healthz`).then((r) => r.ok, () => false);
+        return fetch(`${this.url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
       },
       60_000,
       100,

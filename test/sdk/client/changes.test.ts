@@ -3,7 +3,9 @@ import { changedFlagKeys } from '../../../sdk/src/client/changes.ts';
 import { booleanFlag, segment, snapshotOf } from './protocol-server.ts';
 
 const inSegment = (key: string, segmentKey: string, version = 1) =>
-  booleanFlag(key, true, version, { rules: [{ id: 'r1', clauses: [{ attribute: '', op: 'segmentMatch', values: [segmentKey] }], variation: 1 }] });
+  booleanFlag(key, true, version, {
+    rules: [{ id: 'r1', clauses: [{ attribute: '', op: 'segmentMatch', values: [segmentKey] }], variation: 1 }],
+  });
 
 describe('changedFlagKeys', () => {
   it('reports nothing when every flag and segment keeps its version', () => {
@@ -18,8 +20,16 @@ describe('changedFlagKeys', () => {
   });
 
   it('reports the flags that use a changed, added or deleted segment', () => {
-    const before = snapshotOf(1, [inSegment('uses-beta', 'beta'), inSegment('uses-gone', 'gone'), booleanFlag('plain', true)], [segment('beta', ['u1']), segment('gone', [])]);
-    const after = snapshotOf(2, [inSegment('uses-beta', 'beta'), inSegment('uses-gone', 'gone'), booleanFlag('plain', true)], [segment('beta', ['u1', 'u2'], 2)]);
+    const before = snapshotOf(
+      1,
+      [inSegment('uses-beta', 'beta'), inSegment('uses-gone', 'gone'), booleanFlag('plain', true)],
+      [segment('beta', ['u1']), segment('gone', [])],
+    );
+    const after = snapshotOf(
+      2,
+      [inSegment('uses-beta', 'beta'), inSegment('uses-gone', 'gone'), booleanFlag('plain', true)],
+      [segment('beta', ['u1', 'u2'], 2)],
+    );
     expect(changedFlagKeys(before, after)).toEqual(['uses-beta', 'uses-gone']);
   });
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, type FlagsClient } from '../../../sdk/src/client/index.ts';
 import type { ClientOptions } from '../../../sdk/src/client/types.ts';
-import { booleanFlag, ProtocolServer, snapshotOf } from './protocol-server.ts';
 import { silentLogger } from '../../helpers/silent-logger.ts';
+import { booleanFlag, ProtocolServer, snapshotOf } from './protocol-server.ts';
 
 const user = { key: 'user-42' };
 const copy = {
@@ -110,7 +110,11 @@ describe('SDK client without the stream', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(flags.status).toBe('offline');
     expect(flags.isEnabled('new-checkout', user)).toBe(false);
-    expect(flags.evaluate('new-checkout', user, false)).toEqual({ value: false, variationIndex: null, reason: { kind: 'ERROR', errorKind: 'CLIENT_NOT_READY' } });
+    expect(flags.evaluate('new-checkout', user, false)).toEqual({
+      value: false,
+      variationIndex: null,
+      reason: { kind: 'ERROR', errorKind: 'CLIENT_NOT_READY' },
+    });
     const pending = flags.ready(60_000);
     await flags.close();
     expect(await pending).toBe(false);
@@ -174,7 +178,17 @@ describe('SDK client without the stream', () => {
 
   it('never throws from evaluation, whatever it is given', async () => {
     const flags = client({ bootstrap: rules });
-    const hostile = new Proxy({}, { get: () => { throw new Error('boom'); }, ownKeys: () => { throw new Error('boom'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('boom');
+        },
+        ownKeys: () => {
+          throw new Error('boom');
+        },
+      },
+    );
     const garbage: unknown[] = [undefined, null, 42, 'str', [], {}, hostile, Symbol('s'), () => 1, { key: 5 }, { key: '' }];
     for (const a of garbage) {
       for (const b of garbage) {

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { FlagDefinition, SegmentDefinition, Snapshot } from '../../../sdk/src/model/index.ts';
 
 export function booleanFlag(key: string, on: boolean, version = 1, extra: Partial<FlagDefinition> = {}): FlagDefinition {
@@ -101,7 +101,10 @@ export class ProtocolServer {
   }
 
   /** Records a change (new version) and, unless `broadcast` is false, sends it as a patch to every open connection. */
-  change(change: { flags?: Record<string, FlagDefinition | null>; segments?: Record<string, SegmentDefinition | null> }, broadcast = true): number {
+  change(
+    change: { flags?: Record<string, FlagDefinition | null>; segments?: Record<string, SegmentDefinition | null> },
+    broadcast = true,
+  ): number {
     const from = this.state.version;
     const next: Change = { version: from + 1, flags: change.flags ?? {}, segments: change.segments ?? {} };
     const flags = { ...this.state.flags };
@@ -175,7 +178,8 @@ export class ProtocolServer {
     const current = this.state.version;
     if (version === undefined || version > current) return { type: 'snapshot', snapshot: this.state };
     const missed = this.history.filter((c) => c.version > version);
-    if (version !== current && (missed.length === 0 || missed[0]!.version !== version + 1)) return { type: 'snapshot', snapshot: this.state };
+    if (version !== current && (missed.length === 0 || missed[0]!.version !== version + 1))
+      return { type: 'snapshot', snapshot: this.state };
     const flags: Change['flags'] = {};
     const segments: Change['segments'] = {};
     for (const c of missed) {

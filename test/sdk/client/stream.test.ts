@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type FlagsClient } from '../../../sdk/src/client/index.ts';
 import type { ClientOptions } from '../../../sdk/src/client/types.ts';
-import { booleanFlag, ProtocolServer, segment, snapshotOf } from './protocol-server.ts';
 import { silentLogger } from '../../helpers/silent-logger.ts';
+import { booleanFlag, ProtocolServer, segment, snapshotOf } from './protocol-server.ts';
 
 const user = { key: 'user-42', email: 'ana@ourcompany.com' };
 const fast = { initialDelayMs: 20, maxDelayMs: 100, stableAfterMs: 50 };
@@ -27,7 +27,6 @@ function client(server: ProtocolServer, options: Partial<ClientOptions> = {}) {
   clients.push(c);
   return c;
 }
-
 
 function record(c: FlagsClient) {
   const changes: string[][] = [];
@@ -61,7 +60,9 @@ describe('SDK client over the stream', () => {
       fallthrough: { variation: 0 },
       rules: [{ id: 'r', clauses: [{ attribute: '', op: 'segmentMatch', values: ['beta'] }], variation: 1 }],
     });
-    const server = await start(snapshotOf(1, [booleanFlag('new-checkout', false), booleanFlag('other', true), usesBeta], [segment('beta', [])]));
+    const server = await start(
+      snapshotOf(1, [booleanFlag('new-checkout', false), booleanFlag('other', true), usesBeta], [segment('beta', [])]),
+    );
     const flags = client(server);
     const { changes } = record(flags);
     await flags.ready();

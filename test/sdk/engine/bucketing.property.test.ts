@@ -13,7 +13,12 @@ const N = 100_000;
 const KEYS: string[] = fc.sample(fc.uuid(), { numRuns: N, seed: 20240601 });
 
 function rolloutFlag(key: string, rollout: Rollout, variations: number) {
-  return flag(key, { kind: 'number', variations: Array.from({ length: variations }, (_, i) => i), offVariation: 0, fallthrough: { rollout } });
+  return flag(key, {
+    kind: 'number',
+    variations: Array.from({ length: variations }, (_, i) => i),
+    offVariation: 0,
+    fallthrough: { rollout },
+  });
 }
 
 /** Weights (thousandths of a percent) summing to 100000, for 2..5 variations. */
@@ -58,7 +63,20 @@ describe('bucketing properties (100,000 keys)', () => {
       fc.property(fc.integer({ min: 0, max: 100000 }), fc.integer({ min: 0, max: 100000 }), (a, b) => {
         const [low, high] = a <= b ? [a, b] : [b, a];
         const at = (w: number) =>
-          prepareSnapshot(snapshot([rolloutFlag('grow', { variations: [{ variation: 1, weight: w }, { variation: 0, weight: 100000 - w }] }, 2)]));
+          prepareSnapshot(
+            snapshot([
+              rolloutFlag(
+                'grow',
+                {
+                  variations: [
+                    { variation: 1, weight: w },
+                    { variation: 0, weight: 100000 - w },
+                  ],
+                },
+                2,
+              ),
+            ]),
+          );
         const before = at(low);
         const after = at(high);
         for (const key of KEYS) {
@@ -71,13 +89,21 @@ describe('bucketing properties (100,000 keys)', () => {
 
   it('two flags at 50% agree for about half of the contexts (within 1 point of 50%)', () => {
     fc.assert(
-      fc.property(fc.tuple(fc.string({ minLength: 1 }), fc.string({ minLength: 1 })).filter(([x, y]) => x !== y), ([k1, k2]) => {
-        const half: Rollout = { variations: [{ variation: 0, weight: 50000 }, { variation: 1, weight: 50000 }] };
-        const snap = prepareSnapshot(snapshot([rolloutFlag(k1, half, 2), rolloutFlag(k2, half, 2)]));
-        let agree = 0;
-        for (const key of KEYS) if (evaluate(snap, k1, { key }, -1).value === evaluate(snap, k2, { key }, -1).value) agree++;
-        expect(Math.abs((agree / N) * 100 - 50)).toBeLessThan(1);
-      }),
+      fc.property(
+        fc.tuple(fc.string({ minLength: 1 }), fc.string({ minLength: 1 })).filter(([x, y]) => x !== y),
+        ([k1, k2]) => {
+          const half: Rollout = {
+            variations: [
+              { variation: 0, weight: 50000 },
+              { variation: 1, weight: 50000 },
+            ],
+          };
+          const snap = prepareSnapshot(snapshot([rolloutFlag(k1, half, 2), rolloutFlag(k2, half, 2)]));
+          let agree = 0;
+          for (const key of KEYS) if (evaluate(snap, k1, { key }, -1).value === evaluate(snap, k2, { key }, -1).value) agree++;
+          expect(Math.abs((agree / N) * 100 - 50)).toBeLessThan(1);
+        },
+      ),
       { numRuns: 3, seed: 13 },
     );
   });

@@ -3,8 +3,8 @@
  * defaults and types, targets, rules, prerequisites, isEnabled and allFlags.
  */
 import { describe, expect, it } from 'vitest';
-import { allFlags, evaluate, isEnabled, prepareSnapshot, type Context, type Snapshot } from '../../../sdk/src/index.ts';
-import { flag, ruleFlag, snapshot, segment } from './helpers.ts';
+import { allFlags, type Context, evaluate, isEnabled, prepareSnapshot, type Snapshot } from '../../../sdk/src/index.ts';
+import { flag, ruleFlag, segment, snapshot } from './helpers.ts';
 
 const user: Context = { key: 'user-1', email: 'ada@example.com', plan: 'pro' };
 
@@ -12,11 +12,19 @@ describe('evaluate: unknown flags and contexts', () => {
   const snap = snapshot([flag('f')]);
 
   it('an unknown flag gives the default with ERROR/FLAG_NOT_FOUND', () => {
-    expect(evaluate(snap, 'nope', user, 'dflt')).toEqual({ value: 'dflt', variationIndex: null, reason: { kind: 'ERROR', errorKind: 'FLAG_NOT_FOUND' } });
+    expect(evaluate(snap, 'nope', user, 'dflt')).toEqual({
+      value: 'dflt',
+      variationIndex: null,
+      reason: { kind: 'ERROR', errorKind: 'FLAG_NOT_FOUND' },
+    });
   });
 
   it('a missing context key gives the default with ERROR/USER_NOT_SPECIFIED', () => {
-    expect(evaluate(snap, 'f', { email: 'a@b.c' }, false)).toEqual({ value: false, variationIndex: null, reason: { kind: 'ERROR', errorKind: 'USER_NOT_SPECIFIED' } });
+    expect(evaluate(snap, 'f', { email: 'a@b.c' }, false)).toEqual({
+      value: false,
+      variationIndex: null,
+      reason: { kind: 'ERROR', errorKind: 'USER_NOT_SPECIFIED' },
+    });
   });
 
   it.each([[''], [5], [null], [true], [['k']]])('a key that is not a non-empty string (%j) is USER_NOT_SPECIFIED', (key) => {
@@ -63,7 +71,14 @@ describe('evaluate: off, targets, rules, fallthrough', () => {
   });
 
   it('when a key is listed in two targets, the first target wins', () => {
-    const snap = snapshot([flag('f', { targets: [{ variation: 1, values: ['user-1'] }, { variation: 0, values: ['user-1'] }] })]);
+    const snap = snapshot([
+      flag('f', {
+        targets: [
+          { variation: 1, values: ['user-1'] },
+          { variation: 0, values: ['user-1'] },
+        ],
+      }),
+    ]);
     expect(evaluate(snap, 'f', user, true).variationIndex).toBe(1);
   });
 
@@ -80,17 +95,28 @@ describe('evaluate: off, targets, rules, fallthrough', () => {
         ],
       }),
     ]);
-    expect(evaluate(snap, 'f', user, 0)).toEqual({ value: 20, variationIndex: 1, reason: { kind: 'RULE_MATCH', ruleIndex: 1, ruleId: 'pro' } });
+    expect(evaluate(snap, 'f', user, 0)).toEqual({
+      value: 20,
+      variationIndex: 1,
+      reason: { kind: 'RULE_MATCH', ruleIndex: 1, ruleId: 'pro' },
+    });
   });
 
   it('clauses in a rule are AND-ed', () => {
-    const both = ruleFlag({ attribute: 'plan', op: 'in', values: ['pro'] }, { attribute: 'email', op: 'endsWith', values: ['@example.com'] });
+    const both = ruleFlag(
+      { attribute: 'plan', op: 'in', values: ['pro'] },
+      { attribute: 'email', op: 'endsWith', values: ['@example.com'] },
+    );
     expect(evaluate(snapshot([both]), 'f', user, false).reason.kind).toBe('RULE_MATCH');
     expect(evaluate(snapshot([both]), 'f', { ...user, plan: 'free' }, false).reason.kind).toBe('FALLTHROUGH');
   });
 
   it('a rule with no clauses matches everyone', () => {
-    expect(evaluate(snapshot([ruleFlag()]), 'f', { key: 'anyone' }, false).reason).toEqual({ kind: 'RULE_MATCH', ruleIndex: 0, ruleId: 'r0' });
+    expect(evaluate(snapshot([ruleFlag()]), 'f', { key: 'anyone' }, false).reason).toEqual({
+      kind: 'RULE_MATCH',
+      ruleIndex: 0,
+      ruleId: 'r0',
+    });
   });
 
   it('with no target or rule matching, the fallthrough is served with FALLTHROUGH', () => {
@@ -99,9 +125,20 @@ describe('evaluate: off, targets, rules, fallthrough', () => {
   });
 
   it('rules and the fallthrough can serve rollouts', () => {
-    const rollout = { variations: [{ variation: 0, weight: 0 }, { variation: 1, weight: 100000 }] };
-    const snap = snapshot([flag('f', { rules: [{ id: 'r', clauses: [{ attribute: 'plan', op: 'in', values: ['pro'] }], rollout }], fallthrough: { rollout } })]);
-    expect(evaluate(snap, 'f', user, true)).toEqual({ value: false, variationIndex: 1, reason: { kind: 'RULE_MATCH', ruleIndex: 0, ruleId: 'r' } });
+    const rollout = {
+      variations: [
+        { variation: 0, weight: 0 },
+        { variation: 1, weight: 100000 },
+      ],
+    };
+    const snap = snapshot([
+      flag('f', { rules: [{ id: 'r', clauses: [{ attribute: 'plan', op: 'in', values: ['pro'] }], rollout }], fallthrough: { rollout } }),
+    ]);
+    expect(evaluate(snap, 'f', user, true)).toEqual({
+      value: false,
+      variationIndex: 1,
+      reason: { kind: 'RULE_MATCH', ruleIndex: 0, ruleId: 'r' },
+    });
     expect(evaluate(snap, 'f', { key: 'k' }, true)).toEqual({ value: false, variationIndex: 1, reason: { kind: 'FALLTHROUGH' } });
   });
 });
@@ -114,11 +151,18 @@ describe('evaluate: defaults and kinds', () => {
     ['number', [1, 2], 0, '0'],
   ];
 
-  it.each(kinds)('a %s flag refuses a default of another type with ERROR/WRONG_TYPE, returning that default', (kind, variations, ok, wrong) => {
-    const snap = snapshot([flag('f', { kind: kind as 'boolean', variations })]);
-    expect(evaluate(snap, 'f', user, ok).reason).toEqual({ kind: 'FALLTHROUGH' });
-    expect(evaluate(snap, 'f', user, wrong)).toEqual({ value: wrong, variationIndex: null, reason: { kind: 'ERROR', errorKind: 'WRONG_TYPE' } });
-  });
+  it.each(kinds)(
+    'a %s flag refuses a default of another type with ERROR/WRONG_TYPE, returning that default',
+    (kind, variations, ok, wrong) => {
+      const snap = snapshot([flag('f', { kind: kind as 'boolean', variations })]);
+      expect(evaluate(snap, 'f', user, ok).reason).toEqual({ kind: 'FALLTHROUGH' });
+      expect(evaluate(snap, 'f', user, wrong)).toEqual({
+        value: wrong,
+        variationIndex: null,
+        reason: { kind: 'ERROR', errorKind: 'WRONG_TYPE' },
+      });
+    },
+  );
 
   it.each(kinds)('a %s flag accepts undefined and null as the default', (kind, variations) => {
     const snap = snapshot([flag('f', { kind: kind as 'boolean', variations })]);
@@ -139,8 +183,17 @@ describe('evaluate: defaults and kinds', () => {
   });
 
   it('a served variation whose value does not fit the kind is MALFORMED_FLAG (only when served)', () => {
-    const snap = snapshot([flag('f', { variations: [true, 'nope'] as unknown[], rules: [{ id: 'r', clauses: [{ attribute: 'plan', op: 'in', values: ['pro'] }], variation: 1 }] })]);
-    expect(evaluate(snap, 'f', user, true)).toEqual({ value: true, variationIndex: null, reason: { kind: 'ERROR', errorKind: 'MALFORMED_FLAG' } });
+    const snap = snapshot([
+      flag('f', {
+        variations: [true, 'nope'] as unknown[],
+        rules: [{ id: 'r', clauses: [{ attribute: 'plan', op: 'in', values: ['pro'] }], variation: 1 }],
+      }),
+    ]);
+    expect(evaluate(snap, 'f', user, true)).toEqual({
+      value: true,
+      variationIndex: null,
+      reason: { kind: 'ERROR', errorKind: 'MALFORMED_FLAG' },
+    });
     expect(evaluate(snap, 'f', { key: 'other' }, false)).toEqual({ value: true, variationIndex: 0, reason: { kind: 'FALLTHROUGH' } });
   });
 
@@ -160,7 +213,19 @@ describe('evaluate: malformed flags give the default with ERROR/MALFORMED_FLAG',
     ['rule variation out of range', { rules: [{ id: 'r', clauses: [], variation: 9 }] }],
     ['rollout variation out of range', { fallthrough: { rollout: { variations: [{ variation: 3, weight: 100000 }] } } }],
     ['empty rollout', { fallthrough: { rollout: { variations: [] } } }],
-    ['negative weight', { fallthrough: { rollout: { variations: [{ variation: 0, weight: -1 }, { variation: 1, weight: 100001 }] } } }],
+    [
+      'negative weight',
+      {
+        fallthrough: {
+          rollout: {
+            variations: [
+              { variation: 0, weight: -1 },
+              { variation: 1, weight: 100001 },
+            ],
+          },
+        },
+      },
+    ],
     ['both variation and rollout', { fallthrough: { variation: 0, rollout: { variations: [{ variation: 0, weight: 100000 }] } } }],
     ['neither variation nor rollout', { fallthrough: {} }],
     ['unknown kind', { kind: 'date' }],
@@ -169,8 +234,14 @@ describe('evaluate: malformed flags give the default with ERROR/MALFORMED_FLAG',
     ['regex that does not compile', { rules: [{ id: 'r', clauses: [{ attribute: 'a', op: 'matches', values: ['('] }], variation: 0 }] }],
     ['catastrophic regex', { rules: [{ id: 'r', clauses: [{ attribute: 'a', op: 'matches', values: ['(a+)+$'] }], variation: 0 }] }],
     ['unparseable date value', { rules: [{ id: 'r', clauses: [{ attribute: 'a', op: 'before', values: ['yesterday'] }], variation: 0 }] }],
-    ['unparseable semver value', { rules: [{ id: 'r', clauses: [{ attribute: 'a', op: 'semVerEqual', values: ['v1.0.0'] }], variation: 0 }] }],
-    ['string value for a numeric operator', { rules: [{ id: 'r', clauses: [{ attribute: 'a', op: 'lessThan', values: ['5'] }], variation: 0 }] }],
+    [
+      'unparseable semver value',
+      { rules: [{ id: 'r', clauses: [{ attribute: 'a', op: 'semVerEqual', values: ['v1.0.0'] }], variation: 0 }] },
+    ],
+    [
+      'string value for a numeric operator',
+      { rules: [{ id: 'r', clauses: [{ attribute: 'a', op: 'lessThan', values: ['5'] }], variation: 0 }] },
+    ],
     ['rule without id', { rules: [{ clauses: [], variation: 0 }] }],
     ['rules not an array', { rules: 'nope' }],
     ['on not a boolean', { on: 'yes' }],
@@ -179,7 +250,11 @@ describe('evaluate: malformed flags give the default with ERROR/MALFORMED_FLAG',
 
   it.each(cases)('%s', (_name, overrides) => {
     const snap = snapshot([flag('f', overrides as never)]);
-    expect(evaluate(snap, 'f', user, true)).toEqual({ value: true, variationIndex: null, reason: { kind: 'ERROR', errorKind: 'MALFORMED_FLAG' } });
+    expect(evaluate(snap, 'f', user, true)).toEqual({
+      value: true,
+      variationIndex: null,
+      reason: { kind: 'ERROR', errorKind: 'MALFORMED_FLAG' },
+    });
   });
 
   it('a malformed flag is malformed for every context, even when the bad piece would not be reached', () => {
@@ -209,12 +284,20 @@ describe('evaluate: prerequisites', () => {
   const child = flag('child', { prerequisites: [{ key: 'parent', variation: 0 }], offVariation: 1 });
 
   it('when every prerequisite is on and serves the required variation, evaluation continues', () => {
-    expect(evaluate(snapshot([parent(), child]), 'child', user, false)).toEqual({ value: true, variationIndex: 0, reason: { kind: 'FALLTHROUGH' } });
+    expect(evaluate(snapshot([parent(), child]), 'child', user, false)).toEqual({
+      value: true,
+      variationIndex: 0,
+      reason: { kind: 'FALLTHROUGH' },
+    });
   });
 
   it('a prerequisite that serves another variation fails: off variation with PREREQUISITE_FAILED', () => {
     const snap = snapshot([parent({ fallthrough: { variation: 1 } }), child]);
-    expect(evaluate(snap, 'child', user, true)).toEqual({ value: false, variationIndex: 1, reason: { kind: 'PREREQUISITE_FAILED', prerequisiteKey: 'parent' } });
+    expect(evaluate(snap, 'child', user, true)).toEqual({
+      value: false,
+      variationIndex: 1,
+      reason: { kind: 'PREREQUISITE_FAILED', prerequisiteKey: 'parent' },
+    });
   });
 
   it('a prerequisite that is off fails, even if its off variation is the required one', () => {
@@ -227,7 +310,10 @@ describe('evaluate: prerequisites', () => {
   });
 
   it('a malformed prerequisite fails', () => {
-    expect(evaluate(snapshot([parent({ offVariation: 9 }), child]), 'child', user, true).reason).toEqual({ kind: 'PREREQUISITE_FAILED', prerequisiteKey: 'parent' });
+    expect(evaluate(snapshot([parent({ offVariation: 9 }), child]), 'child', user, true).reason).toEqual({
+      kind: 'PREREQUISITE_FAILED',
+      prerequisiteKey: 'parent',
+    });
   });
 
   it('a prerequisite is evaluated for the same context (targets, rules and its own prerequisites)', () => {
@@ -236,20 +322,30 @@ describe('evaluate: prerequisites', () => {
     expect(evaluate(snap, 'child', { key: 'user-2' }, true).reason.kind).toBe('PREREQUISITE_FAILED');
     const grand = flag('grand', { prerequisites: [{ key: 'child', variation: 0 }] });
     expect(evaluate(snap, 'child', user, false).value).toBe(true);
-    expect(evaluate(snapshot([parent({ fallthrough: { variation: 1 } }), child, grand]), 'grand', user, true).reason).toEqual({ kind: 'PREREQUISITE_FAILED', prerequisiteKey: 'child' });
+    expect(evaluate(snapshot([parent({ fallthrough: { variation: 1 } }), child, grand]), 'grand', user, true).reason).toEqual({
+      kind: 'PREREQUISITE_FAILED',
+      prerequisiteKey: 'child',
+    });
   });
 
   it('prerequisites are checked in order and the first failure is reported', () => {
     const snap = snapshot([
       flag('p1', { fallthrough: { variation: 1 } }),
       flag('p2', { fallthrough: { variation: 1 } }),
-      flag('c', { prerequisites: [{ key: 'p1', variation: 0 }, { key: 'p2', variation: 0 }] }),
+      flag('c', {
+        prerequisites: [
+          { key: 'p1', variation: 0 },
+          { key: 'p2', variation: 0 },
+        ],
+      }),
     ]);
     expect(evaluate(snap, 'c', user, true).reason).toEqual({ kind: 'PREREQUISITE_FAILED', prerequisiteKey: 'p1' });
   });
 
   it('prerequisites come before targets', () => {
-    const snap = snapshot([flag('c', { prerequisites: [{ key: 'missing', variation: 0 }], targets: [{ variation: 0, values: ['user-1'] }] })]);
+    const snap = snapshot([
+      flag('c', { prerequisites: [{ key: 'missing', variation: 0 }], targets: [{ variation: 0, values: ['user-1'] }] }),
+    ]);
     expect(evaluate(snap, 'c', user, true).reason.kind).toBe('PREREQUISITE_FAILED');
   });
 
@@ -283,8 +379,17 @@ describe('evaluate: prerequisites', () => {
 describe('evaluate: results and robustness', () => {
   it('never throws: an exception inside evaluation gives ERROR/EXCEPTION with the default', () => {
     const snap = snapshot([ruleFlag({ attribute: 'boom', op: 'in', values: ['x'] })]);
-    const ctx = { key: 'k', get boom(): string { throw new Error('getter'); } };
-    expect(evaluate(snap, 'f', ctx, false)).toEqual({ value: false, variationIndex: null, reason: { kind: 'ERROR', errorKind: 'EXCEPTION' } });
+    const ctx = {
+      key: 'k',
+      get boom(): string {
+        throw new Error('getter');
+      },
+    };
+    expect(evaluate(snap, 'f', ctx, false)).toEqual({
+      value: false,
+      variationIndex: null,
+      reason: { kind: 'ERROR', errorKind: 'EXCEPTION' },
+    });
     expect(isEnabled(snap, 'f', ctx)).toBe(false);
   });
 

@@ -4,7 +4,7 @@
  * wrong-typed attribute), arrays (any element) and type strictness (operators never coerce).
  */
 import { describe, expect, it } from 'vitest';
-import { evaluate, type Clause, type Context, type Operator } from '../../../sdk/src/index.ts';
+import { type Clause, type Context, evaluate, type Operator } from '../../../sdk/src/index.ts';
 import { ruleFlag, snapshot } from './helpers.ts';
 
 /** Whether a single clause matches the context. */
@@ -30,9 +30,21 @@ interface OperatorSpec {
 }
 
 const specs: OperatorSpec[] = [
-  { op: 'in', values: ['a', 5, true], match: ['a', 5, true], noMatch: ['b', 'A', '5', 6, false, 'true'], wrongType: [{}, null, Number.NaN, Number.POSITIVE_INFINITY] },
+  {
+    op: 'in',
+    values: ['a', 5, true],
+    match: ['a', 5, true],
+    noMatch: ['b', 'A', '5', 6, false, 'true'],
+    wrongType: [{}, null, Number.NaN, Number.POSITIVE_INFINITY],
+  },
   { op: 'startsWith', values: ['ab', 'x'], match: ['abc', 'ab', 'xyz'], noMatch: ['cab', 'Abc', ''], wrongType: [12, true, null, {}] },
-  { op: 'endsWith', values: ['@example.com'], match: ['ada@example.com', '@example.com'], noMatch: ['ada@example.co', 'ada@EXAMPLE.com'], wrongType: [1, false, {}] },
+  {
+    op: 'endsWith',
+    values: ['@example.com'],
+    match: ['ada@example.com', '@example.com'],
+    noMatch: ['ada@example.co', 'ada@EXAMPLE.com'],
+    wrongType: [1, false, {}],
+  },
   { op: 'contains', values: ['mid'], match: ['amidst', 'mid'], noMatch: ['MID', 'mi d'], wrongType: [5, true] },
   { op: 'matches', values: ['^[a-z]+-\\d+$', 'zz'], match: ['abc-12', 'xzzx'], noMatch: ['ABC-12', 'abc-'], wrongType: [12, true] },
   { op: 'lessThan', values: [10, 20], match: [9, 19.5, -1], noMatch: [20, 25], wrongType: ['5', true, Number.NaN] },
@@ -53,7 +65,13 @@ const specs: OperatorSpec[] = [
     noMatch: ['2024-01-01T00:00:00Z', 1704067200000, '1999-12-31'],
     wrongType: [false, 'tomorrow', '2024-13-01'],
   },
-  { op: 'semVerEqual', values: ['2.0.0'], match: ['2.0.0', '2', '2.0', '2.0.0+build.5'], noMatch: ['2.0.1', '2.0.0-rc.1'], wrongType: ['v2.0.0', '02.0.0', 2, true, ''] },
+  {
+    op: 'semVerEqual',
+    values: ['2.0.0'],
+    match: ['2.0.0', '2', '2.0', '2.0.0+build.5'],
+    noMatch: ['2.0.1', '2.0.0-rc.1'],
+    wrongType: ['v2.0.0', '02.0.0', 2, true, ''],
+  },
   {
     op: 'semVerLessThan',
     values: ['2.0.0'],
@@ -167,7 +185,16 @@ describe('operators: type strictness and arrays', () => {
   });
 
   it('semver precedence follows SemVer 2.0 (the spec example chain)', () => {
-    const chain = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0'];
+    const chain = [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+    ];
     for (let i = 0; i + 1 < chain.length; i++) {
       expect(matches(clause('semVerLessThan', [chain[i + 1]!]), { key: 'k', a: chain[i]! })).toBe(true);
       expect(matches(clause('semVerGreaterThan', [chain[i]!]), { key: 'k', a: chain[i + 1]! })).toBe(true);

@@ -3,9 +3,9 @@
  * the `matches` safety check.
  */
 import { describe, expect, it } from 'vitest';
-import { compareSemVer, parseSemVer } from '../../../sdk/src/model/semver.ts';
 import { parseIsoDate, toInstant } from '../../../sdk/src/model/dates.ts';
-import { compileSafeRegex, unsafeRegexReason, MAX_REGEX_LENGTH } from '../../../sdk/src/model/regex.ts';
+import { compileSafeRegex, MAX_REGEX_LENGTH, unsafeRegexReason } from '../../../sdk/src/model/regex.ts';
+import { compareSemVer, parseSemVer } from '../../../sdk/src/model/semver.ts';
 
 describe('parseSemVer', () => {
   it.each([
@@ -20,15 +20,41 @@ describe('parseSemVer', () => {
     expect(parseSemVer(input)).toEqual({ major, minor, patch, prerelease });
   });
 
-  it.each(['v1.2.3', '', '1.2.3.4', '01.2.3', '1.02.3', '1.2.3-01', '1.2.3-', '1.2.3+', '1..2', ' 1.2.3', '1.2.3 ', 'a.b.c', '1.2.3-a..b', '99999999999999999999.0.0'])(
-    'refuses %j',
-    (input) => {
-      expect(parseSemVer(input)).toBeUndefined();
-    },
-  );
+  it.each([
+    'v1.2.3',
+    '',
+    '1.2.3.4',
+    '01.2.3',
+    '1.02.3',
+    '1.2.3-01',
+    '1.2.3-',
+    '1.2.3+',
+    '1..2',
+    ' 1.2.3',
+    '1.2.3 ',
+    'a.b.c',
+    '1.2.3-a..b',
+    '99999999999999999999.0.0',
+  ])('refuses %j', (input) => {
+    expect(parseSemVer(input)).toBeUndefined();
+  });
 
   it('orders by SemVer 2.0 precedence', () => {
-    const ordered = ['0.9.9', '1.0.0-0', '1.0.0-2', '1.0.0-10', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0', '1.0.1', '1.1.0', '2.0.0', '10.0.0'];
+    const ordered = [
+      '0.9.9',
+      '1.0.0-0',
+      '1.0.0-2',
+      '1.0.0-10',
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0',
+      '1.0.1',
+      '1.1.0',
+      '2.0.0',
+      '10.0.0',
+    ];
     for (let i = 0; i < ordered.length; i++) {
       for (let j = 0; j < ordered.length; j++) {
         const c = compareSemVer(parseSemVer(ordered[i]!)!, parseSemVer(ordered[j]!)!);
@@ -51,12 +77,22 @@ describe('parseIsoDate / toInstant', () => {
     expect(parseIsoDate(input)).toBe(expected);
   });
 
-  it.each(['2024-01-01T00:00:00', '2023-02-29', '2024-13-01', '2024-00-10', '2024-01-32', '2024-01-01T24:00:00Z', '2024-01-01T10:60Z', 'yesterday', '1704067200000', '2024/01/01', 'Mon, 01 Jan 2024 00:00:00 GMT', ''])(
-    'refuses %j',
-    (input) => {
-      expect(parseIsoDate(input)).toBeUndefined();
-    },
-  );
+  it.each([
+    '2024-01-01T00:00:00',
+    '2023-02-29',
+    '2024-13-01',
+    '2024-00-10',
+    '2024-01-32',
+    '2024-01-01T24:00:00Z',
+    '2024-01-01T10:60Z',
+    'yesterday',
+    '1704067200000',
+    '2024/01/01',
+    'Mon, 01 Jan 2024 00:00:00 GMT',
+    '',
+  ])('refuses %j', (input) => {
+    expect(parseIsoDate(input)).toBeUndefined();
+  });
 
   it('takes finite numbers as epoch milliseconds and nothing else', () => {
     expect(toInstant(0)).toBe(0);
@@ -68,12 +104,21 @@ describe('parseIsoDate / toInstant', () => {
 });
 
 describe('matches: safe regular expressions', () => {
-  it.each(['^[a-z]+$', '@example\\.com$', '^(foo|bar)$', '(ab)?c+', '^\\d{3}-\\d{4}$', '(?:abc){2}', '[(+*|)]+', '\\(a+\\)+', '(?<year>\\d{4})-(?<m>\\d\\d)', 'a+?b*?', '.*.*.*=x'])(
-    'accepts %j',
-    (pattern) => {
-      expect(compileSafeRegex(pattern).ok).toBe(true);
-    },
-  );
+  it.each([
+    '^[a-z]+$',
+    '@example\\.com$',
+    '^(foo|bar)$',
+    '(ab)?c+',
+    '^\\d{3}-\\d{4}$',
+    '(?:abc){2}',
+    '[(+*|)]+',
+    '\\(a+\\)+',
+    '(?<year>\\d{4})-(?<m>\\d\\d)',
+    'a+?b*?',
+    '.*.*.*=x',
+  ])('accepts %j', (pattern) => {
+    expect(compileSafeRegex(pattern).ok).toBe(true);
+  });
 
   it.each([
     ['(a+)+', /nested quantifiers/],

@@ -18,10 +18,35 @@ function richSnapshot(): Snapshot {
         targets: [{ variation: 1, values: ['t1', 't2'] }],
         rules: [
           { id: 'seg', clauses: [{ attribute: '', op: 'segmentMatch', values: ['s'] }], variation: 0 },
-          { id: 're', clauses: [{ attribute: 'email', op: 'matches', values: ['@corp\\.com$'] }, { attribute: 'v', op: 'semVerGreaterThan', values: ['1.2'] }], variation: 1 },
-          { id: 'date', clauses: [{ attribute: 'joined', op: 'before', values: ['2020-01-01'] }], rollout: { variations: [{ variation: 0, weight: 50000 }, { variation: 1, weight: 50000 }], bucketBy: 'org', seed: 3 } },
+          {
+            id: 're',
+            clauses: [
+              { attribute: 'email', op: 'matches', values: ['@corp\\.com$'] },
+              { attribute: 'v', op: 'semVerGreaterThan', values: ['1.2'] },
+            ],
+            variation: 1,
+          },
+          {
+            id: 'date',
+            clauses: [{ attribute: 'joined', op: 'before', values: ['2020-01-01'] }],
+            rollout: {
+              variations: [
+                { variation: 0, weight: 50000 },
+                { variation: 1, weight: 50000 },
+              ],
+              bucketBy: 'org',
+              seed: 3,
+            },
+          },
         ],
-        fallthrough: { rollout: { variations: [{ variation: 0, weight: 30000 }, { variation: 2, weight: 70000 }] } },
+        fallthrough: {
+          rollout: {
+            variations: [
+              { variation: 0, weight: 30000 },
+              { variation: 2, weight: 70000 },
+            ],
+          },
+        },
         clientSideAvailable: true,
       }),
     ],
@@ -88,12 +113,18 @@ describe('prepareSnapshot', () => {
   ])('never throws for %s', (_name, raw) => {
     expect(() => prepareSnapshot(raw as unknown as Snapshot)).not.toThrow();
     const p = prepareSnapshot(raw as unknown as Snapshot);
-    for (const key of p.flagKeys()) expect(evaluate(p, key, { key: 'k' }, 0).reason).toEqual({ kind: 'ERROR', errorKind: 'MALFORMED_FLAG' });
+    for (const key of p.flagKeys())
+      expect(evaluate(p, key, { key: 'k' }, 0).reason).toEqual({ kind: 'ERROR', errorKind: 'MALFORMED_FLAG' });
   });
 
   it('a flag whose reading throws (a hostile getter) is malformed, not a crash', () => {
     const hostile = { ...flag('f') };
-    Object.defineProperty(hostile, 'rules', { enumerable: true, get() { throw new Error('boom'); } });
+    Object.defineProperty(hostile, 'rules', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
     const p = prepareSnapshot(snapshot([hostile]));
     expect(evaluate(p, 'f', { key: 'k' }, false).reason).toEqual({ kind: 'ERROR', errorKind: 'MALFORMED_FLAG' });
   });

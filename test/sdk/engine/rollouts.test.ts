@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bucket, evaluate, sha1Hex, type Context, type Rollout } from '../../../sdk/src/index.ts';
+import { bucket, type Context, evaluate, type Rollout, sha1Hex } from '../../../sdk/src/index.ts';
 import { flag, snapshot } from './helpers.ts';
 
 /** The reference: exactly what LaunchDarkly's JS SDKs compute, with node:crypto's SHA-1. */
@@ -81,22 +81,45 @@ describe('rollouts', () => {
   const keys = Array.from({ length: 300 }, (_, i) => `ctx-${i}`);
 
   it('serves the variation whose cumulative weight first exceeds the bucket', () => {
-    const rollout: Rollout = { variations: [{ variation: 0, weight: 20000 }, { variation: 1, weight: 30000 }, { variation: 2, weight: 50000 }] };
+    const rollout: Rollout = {
+      variations: [
+        { variation: 0, weight: 20000 },
+        { variation: 1, weight: 30000 },
+        { variation: 2, weight: 50000 },
+      ],
+    };
     for (const key of keys) expect(served(rollout, { key })).toBe(pick(rollout, bucket('f', 'f-salt', key)));
   });
 
   it('a variation with weight 100000 gets everyone; weight 0 gets no one', () => {
-    const rollout: Rollout = { variations: [{ variation: 0, weight: 0 }, { variation: 1, weight: 100000 }, { variation: 2, weight: 0 }] };
+    const rollout: Rollout = {
+      variations: [
+        { variation: 0, weight: 0 },
+        { variation: 1, weight: 100000 },
+        { variation: 2, weight: 0 },
+      ],
+    };
     for (const key of keys) expect(served(rollout, { key })).toBe(1);
   });
 
   it('bucket 0 (a non-bucketable value) skips leading zero-weight variations', () => {
-    const rollout: Rollout = { bucketBy: 'n', variations: [{ variation: 0, weight: 0 }, { variation: 2, weight: 100000 }] };
+    const rollout: Rollout = {
+      bucketBy: 'n',
+      variations: [
+        { variation: 0, weight: 0 },
+        { variation: 2, weight: 100000 },
+      ],
+    };
     expect(served(rollout, { key: 'k', n: 1.5 })).toBe(2);
   });
 
   it('a bucket past the end of the weights (they sum to less than 100%) gets the last variation', () => {
-    const rollout: Rollout = { variations: [{ variation: 0, weight: 1 }, { variation: 2, weight: 1 }] };
+    const rollout: Rollout = {
+      variations: [
+        { variation: 0, weight: 1 },
+        { variation: 2, weight: 1 },
+      ],
+    };
     for (const key of keys.slice(0, 50)) {
       const b = bucket('f', 'f-salt', key);
       expect(served(rollout, { key })).toBe(b < 0.00001 ? 0 : 2);
@@ -104,7 +127,13 @@ describe('rollouts', () => {
   });
 
   it('bucketBy buckets by another attribute: contexts sharing it share a variation', () => {
-    const rollout: Rollout = { bucketBy: 'org', variations: [{ variation: 0, weight: 50000 }, { variation: 1, weight: 50000 }] };
+    const rollout: Rollout = {
+      bucketBy: 'org',
+      variations: [
+        { variation: 0, weight: 50000 },
+        { variation: 1, weight: 50000 },
+      ],
+    };
     const orgs = ['o1', 'o2', 'o3', 'o4', 'o5', 'o6'];
     for (const org of orgs) {
       const expected = pick(rollout, bucket('f', 'f-salt', org));
@@ -113,19 +142,36 @@ describe('rollouts', () => {
   });
 
   it('bucketBy "key" is the default', () => {
-    const a: Rollout = { variations: [{ variation: 0, weight: 50000 }, { variation: 1, weight: 50000 }] };
+    const a: Rollout = {
+      variations: [
+        { variation: 0, weight: 50000 },
+        { variation: 1, weight: 50000 },
+      ],
+    };
     const b: Rollout = { ...a, bucketBy: 'key' };
     for (const key of keys) expect(served(a, { key })).toBe(served(b, { key }));
   });
 
   it('integer bucketBy values bucket as their decimal string; floats, booleans, arrays and missing values are bucket 0', () => {
-    const rollout: Rollout = { bucketBy: 'n', variations: [{ variation: 0, weight: 50000 }, { variation: 1, weight: 50000 }] };
+    const rollout: Rollout = {
+      bucketBy: 'n',
+      variations: [
+        { variation: 0, weight: 50000 },
+        { variation: 1, weight: 50000 },
+      ],
+    };
     expect(served(rollout, { key: 'k', n: 7 })).toBe(pick(rollout, bucket('f', 'f-salt', '7')));
     for (const n of [0.5, true, ['x'], undefined]) expect(served(rollout, { key: 'k', n })).toBe(0);
   });
 
   it('with a seed, the hash input is `${seed}.${value}` and the flag key and salt no longer matter', () => {
-    const rollout: Rollout = { seed: 61, variations: [{ variation: 0, weight: 50000 }, { variation: 1, weight: 50000 }] };
+    const rollout: Rollout = {
+      seed: 61,
+      variations: [
+        { variation: 0, weight: 50000 },
+        { variation: 1, weight: 50000 },
+      ],
+    };
     for (const key of keys) {
       const expected = pick(rollout, referenceBucket(`61.${key}`));
       expect(served(rollout, { key }, 'f', 'salt-1')).toBe(expected);
@@ -134,7 +180,12 @@ describe('rollouts', () => {
   });
 
   it('the salt changes the bucketing', () => {
-    const rollout: Rollout = { variations: [{ variation: 0, weight: 50000 }, { variation: 1, weight: 50000 }] };
+    const rollout: Rollout = {
+      variations: [
+        { variation: 0, weight: 50000 },
+        { variation: 1, weight: 50000 },
+      ],
+    };
     const a = keys.map((key) => served(rollout, { key }, 'f', 's1'));
     const b = keys.map((key) => served(rollout, { key }, 'f', 's2'));
     expect(a).not.toEqual(b);

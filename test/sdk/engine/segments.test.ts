@@ -3,7 +3,7 @@
  * segments, cycles and unknown segments.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluate, type Clause, type Context, type SegmentDefinition } from '../../../sdk/src/index.ts';
+import { type Clause, type Context, evaluate, type SegmentDefinition } from '../../../sdk/src/index.ts';
 import { ruleFlag, segment, snapshot } from './helpers.ts';
 
 function inSegment(segments: SegmentDefinition[], key: string, context: Context, negate = false): boolean {
@@ -34,7 +34,13 @@ describe('segments', () => {
   it('a context matching any segment rule is in the segment; clauses in a segment rule are AND-ed', () => {
     const s = segment('s', {
       rules: [
-        { id: 'a', clauses: [{ attribute: 'plan', op: 'in', values: ['pro'] }, { attribute: 'country', op: 'in', values: ['NL'] }] },
+        {
+          id: 'a',
+          clauses: [
+            { attribute: 'plan', op: 'in', values: ['pro'] },
+            { attribute: 'country', op: 'in', values: ['NL'] },
+          ],
+        },
         { clauses: [{ attribute: 'beta', op: 'in', values: [true] }] },
       ],
     });

@@ -1,9 +1,9 @@
-import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus, type EventDetails, type JsonValue } from '@openfeature/server-sdk';
-import type { FlagDefinition } from '../../../sdk/src/model/index.ts';
+import { ErrorCode, type EventDetails, type JsonValue, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/server-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FlagDefinition } from '../../../sdk/src/model/index.ts';
 import { SwitchyardProvider } from '../../../sdk/src/openfeature/index.ts';
-import { booleanFlag, ProtocolServer, snapshotOf } from '../client/protocol-server.ts';
 import { silentLogger } from '../../helpers/silent-logger.ts';
+import { booleanFlag, ProtocolServer, snapshotOf } from '../client/protocol-server.ts';
 
 const json = (key: string, value: JsonValue): FlagDefinition => ({ ...booleanFlag(key, true), kind: 'json', variations: [null, value] });
 const snapshot = snapshotOf(3, [
@@ -27,7 +27,12 @@ afterEach(async () => {
 
 async function setUp(domain: string) {
   server = await ProtocolServer.start({ snapshot });
-  const provider = new SwitchyardProvider({ url: server.url, sdkKey: 'sdk-key', logger: silentLogger, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+  const provider = new SwitchyardProvider({
+    url: server.url,
+    sdkKey: 'sdk-key',
+    logger: silentLogger,
+    reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+  });
   await OpenFeature.setProviderAndWait(domain, provider);
   return { provider, client: OpenFeature.getClient(domain) };
 }
@@ -39,9 +44,21 @@ describe('SwitchyardProvider (OpenFeature)', () => {
     expect(client.metadata.providerMetadata.name).toBe('Switchyard');
 
     const staff = { targetingKey: 'user-42', email: 'ana@ourcompany.com' };
-    expect(await client.getBooleanDetails('new-checkout', false, staff)).toMatchObject({ value: true, reason: 'TARGETING_MATCH', variant: '1', flagMetadata: { ruleId: 'staff', ruleIndex: 0, snapshotVersion: 3 } });
-    expect(await client.getBooleanDetails('new-checkout', true, { targetingKey: 'blocked' })).toMatchObject({ value: false, reason: 'TARGETING_MATCH', variant: '0' });
-    expect(await client.getBooleanDetails('new-checkout', false, { targetingKey: 'someone' })).toMatchObject({ value: true, reason: 'DEFAULT' });
+    expect(await client.getBooleanDetails('new-checkout', false, staff)).toMatchObject({
+      value: true,
+      reason: 'TARGETING_MATCH',
+      variant: '1',
+      flagMetadata: { ruleId: 'staff', ruleIndex: 0, snapshotVersion: 3 },
+    });
+    expect(await client.getBooleanDetails('new-checkout', true, { targetingKey: 'blocked' })).toMatchObject({
+      value: false,
+      reason: 'TARGETING_MATCH',
+      variant: '0',
+    });
+    expect(await client.getBooleanDetails('new-checkout', false, { targetingKey: 'someone' })).toMatchObject({
+      value: true,
+      reason: 'DEFAULT',
+    });
     expect(await client.getBooleanDetails('disabled', true, { targetingKey: 'u' })).toMatchObject({ value: false, reason: 'DISABLED' });
     expect(await client.getStringValue('copy', 'Buy now', { targetingKey: 'u' })).toBe('Order');
     expect(await client.getNumberValue('limit', 0, { targetingKey: 'u' })).toBe(10);
@@ -51,10 +68,24 @@ describe('SwitchyardProvider (OpenFeature)', () => {
   it('maps errors to OpenFeature error codes and returns the default', async () => {
     const { client } = await setUp('errors');
     const u = { targetingKey: 'u' };
-    expect(await client.getBooleanDetails('missing', true, u)).toMatchObject({ value: true, reason: 'ERROR', errorCode: ErrorCode.FLAG_NOT_FOUND });
-    expect(await client.getStringDetails('limit', 'x', u)).toMatchObject({ value: 'x', reason: 'ERROR', errorCode: ErrorCode.TYPE_MISMATCH });
-    expect(await client.getObjectDetails('json-string', { a: 1 }, u)).toMatchObject({ value: { a: 1 }, errorCode: ErrorCode.TYPE_MISMATCH });
-    expect(await client.getBooleanDetails('new-checkout', false, {})).toMatchObject({ value: false, errorCode: ErrorCode.TARGETING_KEY_MISSING });
+    expect(await client.getBooleanDetails('missing', true, u)).toMatchObject({
+      value: true,
+      reason: 'ERROR',
+      errorCode: ErrorCode.FLAG_NOT_FOUND,
+    });
+    expect(await client.getStringDetails('limit', 'x', u)).toMatchObject({
+      value: 'x',
+      reason: 'ERROR',
+      errorCode: ErrorCode.TYPE_MISMATCH,
+    });
+    expect(await client.getObjectDetails('json-string', { a: 1 }, u)).toMatchObject({
+      value: { a: 1 },
+      errorCode: ErrorCode.TYPE_MISMATCH,
+    });
+    expect(await client.getBooleanDetails('new-checkout', false, {})).toMatchObject({
+      value: false,
+      errorCode: ErrorCode.TARGETING_KEY_MISSING,
+    });
   });
 
   it('emits ConfigurationChanged with the changed flags, Stale when the server is gone, and Ready when it is back', async () => {
@@ -92,11 +123,20 @@ describe('SwitchyardProvider (OpenFeature)', () => {
     server = await ProtocolServer.start({ snapshot });
     server.refuseUpgradesWith = 503;
     server.failSnapshotWith = 503;
-    const provider = new SwitchyardProvider({ url: server.url, sdkKey: 'sdk-key', logger: silentLogger, readyTimeoutMs: 100, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+    const provider = new SwitchyardProvider({
+      url: server.url,
+      sdkKey: 'sdk-key',
+      logger: silentLogger,
+      readyTimeoutMs: 100,
+      reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+    });
     await expect(OpenFeature.setProviderAndWait('late', provider)).rejects.toThrow(/not ready/);
     const client = OpenFeature.getClient('late');
     expect(client.providerStatus).toBe(ProviderStatus.ERROR);
-    expect(await client.getBooleanDetails('disabled', true, { targetingKey: 'u' })).toMatchObject({ value: true, errorCode: ErrorCode.PROVIDER_NOT_READY });
+    expect(await client.getBooleanDetails('disabled', true, { targetingKey: 'u' })).toMatchObject({
+      value: true,
+      errorCode: ErrorCode.PROVIDER_NOT_READY,
+    });
 
     server.refuseUpgradesWith = undefined;
     await server.waitFor(() => client.providerStatus === ProviderStatus.READY);

@@ -1,14 +1,16 @@
 /**
  * Specification of the zod schemas: what they accept, what they refuse and where (issue paths).
  */
-import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+
 import {
   ClauseSchema,
   ContextSchema,
+  type FlagConfig,
   FlagConfigSchema,
+  type FlagDefinition,
   FlagDefinitionSchema,
   FlagKindSchema,
+  KeySchema,
   LIMITS,
   OperatorSchema,
   PrerequisiteSchema,
@@ -19,10 +21,9 @@ import {
   SnapshotSchema,
   TargetSchema,
   VariationOrRolloutSchema,
-  KeySchema,
-  type FlagConfig,
-  type FlagDefinition,
 } from '@switchyard/sdk/schema';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 
 /** The issues of a failed parse as [path, message]. */
 function issues(schema: z.ZodType, value: unknown): [(string | number)[], string][] {
@@ -38,17 +39,45 @@ function paths(schema: z.ZodType, value: unknown): string[] {
 const config: FlagConfig = {
   on: true,
   offVariation: 1,
-  fallthrough: { rollout: { variations: [{ variation: 0, weight: 25000 }, { variation: 1, weight: 75000 }], bucketBy: 'org', seed: 4 } },
+  fallthrough: {
+    rollout: {
+      variations: [
+        { variation: 0, weight: 25000 },
+        { variation: 1, weight: 75000 },
+      ],
+      bucketBy: 'org',
+      seed: 4,
+    },
+  },
   targets: [{ variation: 0, values: ['u1', 'u2'] }],
   rules: [
     { id: 'r1', description: 'staff', clauses: [{ attribute: 'email', op: 'endsWith', values: ['@example.com'] }], variation: 0 },
-    { id: 'r2', clauses: [{ attribute: '', op: 'segmentMatch', values: ['beta'], negate: true }], rollout: { variations: [{ variation: 1, weight: 100000 }] } },
-    { id: 'r3', clauses: [{ attribute: 'v', op: 'semVerLessThan', values: ['2.0'] }, { attribute: 'at', op: 'after', values: ['2024-01-01T00:00:00Z', 0] }], variation: 1 },
+    {
+      id: 'r2',
+      clauses: [{ attribute: '', op: 'segmentMatch', values: ['beta'], negate: true }],
+      rollout: { variations: [{ variation: 1, weight: 100000 }] },
+    },
+    {
+      id: 'r3',
+      clauses: [
+        { attribute: 'v', op: 'semVerLessThan', values: ['2.0'] },
+        { attribute: 'at', op: 'after', values: ['2024-01-01T00:00:00Z', 0] },
+      ],
+      variation: 1,
+    },
   ],
   prerequisites: [{ key: 'other', variation: 0 }],
 };
 
-const definition: FlagDefinition = { ...config, key: 'f', kind: 'boolean', variations: [true, false], salt: 's', version: 3, clientSideAvailable: true };
+const definition: FlagDefinition = {
+  ...config,
+  key: 'f',
+  kind: 'boolean',
+  variations: [true, false],
+  salt: 's',
+  version: 3,
+  clientSideAvailable: true,
+};
 
 describe('valid definitions pass', () => {
   it('a full flag configuration', () => {
@@ -61,13 +90,23 @@ describe('valid definitions pass', () => {
       environment: 'production',
       version: 12,
       flags: { f: definition },
-      segments: { beta: { key: 'beta', included: ['u1'], excluded: [], rules: [{ id: 'x', clauses: [{ attribute: 'plan', op: 'in', values: ['pro'] }] }], version: 1 } },
+      segments: {
+        beta: {
+          key: 'beta',
+          included: ['u1'],
+          excluded: [],
+          rules: [{ id: 'x', clauses: [{ attribute: 'plan', op: 'in', values: ['pro'] }] }],
+          version: 1,
+        },
+      },
     };
     expect(SnapshotSchema.parse(snapshot)).toEqual(snapshot);
   });
 
   it('json flags take any JSON variations; number flags take numbers', () => {
-    expect(FlagDefinitionSchema.safeParse({ ...definition, kind: 'json', variations: [{ a: [1, null] }, 'x', 3, null] }).success).toBe(true);
+    expect(FlagDefinitionSchema.safeParse({ ...definition, kind: 'json', variations: [{ a: [1, null] }, 'x', 3, null] }).success).toBe(
+      true,
+    );
     expect(FlagDefinitionSchema.safeParse({ ...definition, kind: 'number', variations: [1.5, -2] }).success).toBe(true);
   });
 
@@ -119,19 +158,41 @@ describe('refusals, with paths', () => {
   });
 
   it('weights that do not sum to 100000', () => {
-    const r = issues(RolloutSchema, { variations: [{ variation: 0, weight: 50000 }, { variation: 1, weight: 40000 }] });
+    const r = issues(RolloutSchema, {
+      variations: [
+        { variation: 0, weight: 50000 },
+        { variation: 1, weight: 40000 },
+      ],
+    });
     expect(r).toEqual([[['variations'], 'weights must sum to 100000 (100%), got 90000']]);
   });
 
   it('a negative weight, with the path of the weight', () => {
-    expect(paths(FlagConfigSchema, { ...config, fallthrough: { rollout: { variations: [{ variation: 0, weight: -1 }, { variation: 1, weight: 100001 }] } } })).toEqual(
-      expect.arrayContaining(['fallthrough.rollout.variations.0.weight']),
-    );
+    expect(
+      paths(FlagConfigSchema, {
+        ...config,
+        fallthrough: {
+          rollout: {
+            variations: [
+              { variation: 0, weight: -1 },
+              { variation: 1, weight: 100001 },
+            ],
+          },
+        },
+      }),
+    ).toEqual(expect.arrayContaining(['fallthrough.rollout.variations.0.weight']));
   });
 
   it('an empty rollout and a repeated rollout variation', () => {
     expect(paths(RolloutSchema, { variations: [] })).toEqual(['variations']);
-    expect(paths(RolloutSchema, { variations: [{ variation: 0, weight: 50000 }, { variation: 0, weight: 50000 }] })).toEqual(['variations.1.variation']);
+    expect(
+      paths(RolloutSchema, {
+        variations: [
+          { variation: 0, weight: 50000 },
+          { variation: 0, weight: 50000 },
+        ],
+      }),
+    ).toEqual(['variations.1.variation']);
   });
 
   it('duplicate rule ids', () => {
@@ -143,7 +204,9 @@ describe('refusals, with paths', () => {
 
   it('a rule or fallthrough with both or neither of variation and rollout', () => {
     expect(paths(RuleSchema, { id: 'r', clauses: [] })).toEqual(['']);
-    expect(paths(RuleSchema, { id: 'r', clauses: [], variation: 0, rollout: { variations: [{ variation: 0, weight: 100000 }] } })).toEqual(['rollout']);
+    expect(paths(RuleSchema, { id: 'r', clauses: [], variation: 0, rollout: { variations: [{ variation: 0, weight: 100000 }] } })).toEqual([
+      'rollout',
+    ]);
     expect(paths(VariationOrRolloutSchema, {})).toEqual(['']);
   });
 
@@ -202,7 +265,15 @@ describe('refusals, with paths', () => {
     const values = Array.from({ length: LIMITS.maxValuesPerClause + 1 }, (_, i) => `v${i}`);
     expect(paths(ClauseSchema, { attribute: 'a', op: 'in', values })).toEqual(['values']);
     const keys = Array.from({ length: 6000 }, (_, i) => `u${i}`);
-    expect(paths(FlagConfigSchema, { ...config, targets: [{ variation: 0, values: keys }, { variation: 1, values: keys.map((k) => `x${k}`) }] })).toEqual(['targets']);
+    expect(
+      paths(FlagConfigSchema, {
+        ...config,
+        targets: [
+          { variation: 0, values: keys },
+          { variation: 1, values: keys.map((k) => `x${k}`) },
+        ],
+      }),
+    ).toEqual(['targets']);
     const variations = Array.from({ length: LIMITS.maxVariations + 1 }, (_, i) => i);
     expect(paths(FlagDefinitionSchema, { ...definition, kind: 'number', variations, offVariation: 0 })).toEqual(['variations']);
   });
@@ -217,10 +288,23 @@ describe('refusals, with paths', () => {
   });
 
   it('flag definitions check variation indices against their variations', () => {
-    expect(paths(FlagDefinitionSchema, { ...definition, offVariation: 2, targets: [{ variation: 5, values: ['u'] }] })).toEqual(['offVariation', 'targets.0.variation']);
-    expect(paths(FlagDefinitionSchema, { ...definition, fallthrough: { rollout: { variations: [{ variation: 0, weight: 50000 }, { variation: 2, weight: 50000 }] } } })).toEqual([
-      'fallthrough.rollout.variations.1.variation',
+    expect(paths(FlagDefinitionSchema, { ...definition, offVariation: 2, targets: [{ variation: 5, values: ['u'] }] })).toEqual([
+      'offVariation',
+      'targets.0.variation',
     ]);
+    expect(
+      paths(FlagDefinitionSchema, {
+        ...definition,
+        fallthrough: {
+          rollout: {
+            variations: [
+              { variation: 0, weight: 50000 },
+              { variation: 2, weight: 50000 },
+            ],
+          },
+        },
+      }),
+    ).toEqual(['fallthrough.rollout.variations.1.variation']);
   });
 
   it('a snapshot whose record key differs from the flag key', () => {
@@ -229,7 +313,15 @@ describe('refusals, with paths', () => {
 
   it('segments: duplicate rule ids, unknown fields, bad clauses', () => {
     const seg = { key: 's', included: [], excluded: [], version: 1 };
-    expect(paths(SegmentDefinitionSchema, { ...seg, rules: [{ id: 'a', clauses: [] }, { id: 'a', clauses: [] }] })).toEqual(['rules.1.id']);
+    expect(
+      paths(SegmentDefinitionSchema, {
+        ...seg,
+        rules: [
+          { id: 'a', clauses: [] },
+          { id: 'a', clauses: [] },
+        ],
+      }),
+    ).toEqual(['rules.1.id']);
     expect(paths(SegmentDefinitionSchema, { ...seg, rules: [], extra: 1 })).toEqual(['']);
     expect(paths(SegmentRuleSchema, { clauses: [{ attribute: 'a', op: 'matches', values: ['(a+)+'] }] })).toEqual(['clauses.0.values.0']);
   });

@@ -1,8 +1,17 @@
 /**
  * Specification of the cross-reference validators used by the admin API.
  */
+
+import {
+  type FlagConfig,
+  type Prerequisite,
+  type SegmentRule,
+  type Snapshot,
+  validateFlagConfig,
+  validateSegment,
+  validateSnapshot,
+} from '@switchyard/sdk/schema';
 import { describe, expect, it } from 'vitest';
-import { validateFlagConfig, validateSegment, validateSnapshot, type FlagConfig, type Prerequisite, type SegmentRule, type Snapshot } from '@switchyard/sdk/schema';
 
 const base: FlagConfig = { on: true, offVariation: 0, fallthrough: { variation: 1 }, targets: [], rules: [], prerequisites: [] };
 
@@ -26,7 +35,14 @@ describe('validateFlagConfig', () => {
     const config: FlagConfig = {
       ...base,
       offVariation: 2,
-      fallthrough: { rollout: { variations: [{ variation: 0, weight: 50000 }, { variation: 3, weight: 50000 }] } },
+      fallthrough: {
+        rollout: {
+          variations: [
+            { variation: 0, weight: 50000 },
+            { variation: 3, weight: 50000 },
+          ],
+        },
+      },
       targets: [{ variation: 2, values: ['u'] }],
       rules: [
         { id: 'a', clauses: [], variation: 5 },
@@ -34,12 +50,21 @@ describe('validateFlagConfig', () => {
       ],
     };
     const problems = validateFlagConfig(config, ctx());
-    expect(paths(problems)).toEqual(['offVariation', 'fallthrough.rollout.variations.1.variation', 'targets.0.variation', 'rules.0.variation', 'rules.1.rollout.variations.0.variation']);
+    expect(paths(problems)).toEqual([
+      'offVariation',
+      'fallthrough.rollout.variations.1.variation',
+      'targets.0.variation',
+      'rules.0.variation',
+      'rules.1.rollout.variations.0.variation',
+    ]);
     expect(problems[0]!.message).toBe('variation 2 does not exist (the flag has 2 variations, indices 0..1)');
   });
 
   it('reports unknown segments in segmentMatch clauses', () => {
-    const config: FlagConfig = { ...base, rules: [{ id: 'r', clauses: [{ attribute: '', op: 'segmentMatch', values: ['beta', 'ghost'] }], variation: 0 }] };
+    const config: FlagConfig = {
+      ...base,
+      rules: [{ id: 'r', clauses: [{ attribute: '', op: 'segmentMatch', values: ['beta', 'ghost'] }], variation: 0 }],
+    };
     const problems = validateFlagConfig(config, ctx());
     expect(problems).toEqual([{ path: ['rules', 0, 'clauses', 0, 'values', 1], message: 'unknown segment "ghost"' }]);
   });
@@ -81,7 +106,13 @@ describe('validateFlagConfig', () => {
   });
 
   it('reports a context key listed in two targets, or twice in one', () => {
-    const config: FlagConfig = { ...base, targets: [{ variation: 0, values: ['u1', 'u2', 'u1'] }, { variation: 1, values: ['u2'] }] };
+    const config: FlagConfig = {
+      ...base,
+      targets: [
+        { variation: 0, values: ['u1', 'u2', 'u1'] },
+        { variation: 1, values: ['u2'] },
+      ],
+    };
     const problems = validateFlagConfig(config, ctx());
     expect(problems.map((p) => [p.path.join('.'), p.message])).toEqual([
       ['targets.0.values.2', 'context key "u1" is listed twice in this target'],
@@ -123,9 +154,26 @@ describe('validateSnapshot', () => {
       environment: 'e',
       version: 1,
       flags: {
-        f: { ...base, key: 'f', kind: 'boolean', variations: [true, false], salt: 's', version: 1, clientSideAvailable: false, prerequisites: [{ key: 'g', variation: 0 }] },
+        f: {
+          ...base,
+          key: 'f',
+          kind: 'boolean',
+          variations: [true, false],
+          salt: 's',
+          version: 1,
+          clientSideAvailable: false,
+          prerequisites: [{ key: 'g', variation: 0 }],
+        },
       },
-      segments: { s: { key: 's', included: [], excluded: [], rules: [{ clauses: [{ attribute: '', op: 'segmentMatch', values: ['s'] }] }], version: 1 } },
+      segments: {
+        s: {
+          key: 's',
+          included: [],
+          excluded: [],
+          rules: [{ clauses: [{ attribute: '', op: 'segmentMatch', values: ['s'] }] }],
+          version: 1,
+        },
+      },
     };
     expect(paths(validateSnapshot(snapshot))).toEqual(['flags.f.prerequisites.0.key', 'segments.s.rules.0.clauses.0.values.0']);
   });

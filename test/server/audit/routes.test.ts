@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 
-type Item = { id: string; createdAt: string; actor: string; action: string; resourceType: string; resourceKey: string; flagKey: string | null; environmentKey: string | null; before: unknown; after: unknown };
+type Item = {
+  id: string;
+  createdAt: string;
+  actor: string;
+  action: string;
+  resourceType: string;
+  resourceKey: string;
+  flagKey: string | null;
+  environmentKey: string | null;
+  before: unknown;
+  after: unknown;
+};
 
 describe('audit log API', () => {
   let t: TestApp;
@@ -19,7 +30,9 @@ describe('audit log API', () => {
   };
   /** A flag change recorded through the same write path the flags API uses. */
   const flagEvent = (flagKey: string, environmentKey: string | null, action = 'flag.updated') =>
-    t.app.changes.run('system', (w) => w.audit({ action, resourceType: 'flag', resourceKey: flagKey, flagKey, environmentKey, before: { on: false }, after: { on: true } }));
+    t.app.changes.run('system', (w) =>
+      w.audit({ action, resourceType: 'flag', resourceKey: flagKey, flagKey, environmentKey, before: { on: false }, after: { on: true } }),
+    );
 
   it('refuses requests without a token (401) and with server or client keys (403)', async () => {
     expect((await t.request('GET', '/api/audit', { token: null })).statusCode).toBe(401);
@@ -57,12 +70,18 @@ describe('audit log API', () => {
 
     expect((await query('?flag=checkout')).items.map((i) => i.environmentKey)).toEqual(['staging', 'production']);
     expect((await query('?environment=production')).items.map((i) => i.resourceKey)).toEqual(['search', 'checkout']);
-    expect((await query('?environment=staging')).items.map((i) => i.action)).toEqual(['flag.updated', 'segment.updated', 'segment.created']);
+    expect((await query('?environment=staging')).items.map((i) => i.action)).toEqual([
+      'flag.updated',
+      'segment.updated',
+      'segment.created',
+    ]);
     expect((await query('?actor=alice')).items.map((i) => i.action)).toEqual(['segment.updated', 'segment.created']);
     expect((await query('?actor=system')).items).toHaveLength(3);
     expect((await query('?action=flag.created')).items.map((i) => i.resourceKey)).toEqual(['search']);
     expect((await query('?resourceType=token')).items.map((i) => i.after)).toEqual([expect.objectContaining({ name: 'alice' })]);
-    expect((await query('?resourceType=flag&environment=production&action=flag.updated')).items.map((i) => i.flagKey)).toEqual(['checkout']);
+    expect((await query('?resourceType=flag&environment=production&action=flag.updated')).items.map((i) => i.flagKey)).toEqual([
+      'checkout',
+    ]);
     expect((await query('?flag=nothing-like-it')).items).toEqual([]);
   });
 
@@ -70,9 +89,30 @@ describe('audit log API', () => {
     const at = (iso: string) => new Date(iso);
     await t.db.prisma.auditEvent.createMany({
       data: [
-        { createdAt: at('2020-01-01T00:00:00Z'), actor: 'history', action: 'flag.updated', resourceType: 'flag', resourceKey: 'old', flagKey: 'old' },
-        { createdAt: at('2020-06-01T00:00:00Z'), actor: 'history', action: 'flag.updated', resourceType: 'flag', resourceKey: 'old', flagKey: 'old' },
-        { createdAt: at('2021-01-01T00:00:00Z'), actor: 'history', action: 'flag.updated', resourceType: 'flag', resourceKey: 'old', flagKey: 'old' },
+        {
+          createdAt: at('2020-01-01T00:00:00Z'),
+          actor: 'history',
+          action: 'flag.updated',
+          resourceType: 'flag',
+          resourceKey: 'old',
+          flagKey: 'old',
+        },
+        {
+          createdAt: at('2020-06-01T00:00:00Z'),
+          actor: 'history',
+          action: 'flag.updated',
+          resourceType: 'flag',
+          resourceKey: 'old',
+          flagKey: 'old',
+        },
+        {
+          createdAt: at('2021-01-01T00:00:00Z'),
+          actor: 'history',
+          action: 'flag.updated',
+          resourceType: 'flag',
+          resourceKey: 'old',
+          flagKey: 'old',
+        },
       ],
     });
     const window = await query('?flag=old&from=2020-01-01T00:00:00Z&to=2020-06-01T00:00:00Z');
@@ -98,7 +138,10 @@ describe('audit log API', () => {
     for (const [qs, path] of cases) {
       const res = await t.request('GET', `/api/audit${qs}`);
       expect(res.statusCode, qs).toBe(400);
-      expect(res.json().details.map((d: { path: string }) => d.path), qs).toEqual([path]);
+      expect(
+        res.json().details.map((d: { path: string }) => d.path),
+        qs,
+      ).toEqual([path]);
     }
     expect((await t.request('GET', '/api/audit?limit=200')).statusCode).toBe(200);
   });
@@ -127,7 +170,13 @@ describe('audit log API', () => {
   it('pages stably through events recorded at the same instant', async () => {
     const createdAt = new Date('2019-05-05T05:05:05.005Z');
     await t.db.prisma.auditEvent.createMany({
-      data: Array.from({ length: 5 }, (_, i) => ({ createdAt, actor: 'batch', action: 'flag.updated', resourceType: 'flag', resourceKey: `same-${i}` })),
+      data: Array.from({ length: 5 }, (_, i) => ({
+        createdAt,
+        actor: 'batch',
+        action: 'flag.updated',
+        resourceType: 'flag',
+        resourceKey: `same-${i}`,
+      })),
     });
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -147,7 +196,12 @@ describe('audit log API', () => {
 
   it('defaults to 50 items per page', async () => {
     await t.db.prisma.auditEvent.createMany({
-      data: Array.from({ length: 60 }, (_, i) => ({ actor: 'bulk', action: 'flag.updated', resourceType: 'flag', resourceKey: `bulk-${i}` })),
+      data: Array.from({ length: 60 }, (_, i) => ({
+        actor: 'bulk',
+        action: 'flag.updated',
+        resourceType: 'flag',
+        resourceKey: `bulk-${i}`,
+      })),
     });
     const page = await query('?actor=bulk');
     expect(page.items).toHaveLength(50);

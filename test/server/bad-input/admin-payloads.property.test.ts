@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../../server/src/http/json-body.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 import { dumpDatabase } from './db-dump.ts';
-import { createEditedResources, jsonTypeOf, valueAt, withValueAt, WRITE_ROUTES, type Path, type WriteRoute } from './write-routes.ts';
+import { createEditedResources, jsonTypeOf, type Path, valueAt, WRITE_ROUTES, type WriteRoute, withValueAt } from './write-routes.ts';
 
 const RUNS = 100;
 const FEW_RUNS = 25; // for the megabyte-sized payloads
@@ -120,7 +120,8 @@ describe('generated bad admin payloads', () => {
         const place = places[at % places.length]!;
         const target = valueAt(route.valid, place) as Record<string, unknown>;
         const field = Object.hasOwn(target, name) || name === '__proto__' ? `${name}-unknown` : name;
-        const extended = place.length === 0 ? { ...target, [field]: value } : withValueAt(route.valid, place, { ...target, [field]: value });
+        const extended =
+          place.length === 0 ? { ...target, [field]: value } : withValueAt(route.valid, place, { ...target, [field]: value });
         return { route, body: JSON.stringify(extended) };
       },
     );
@@ -168,30 +169,24 @@ describe('generated bad admin payloads', () => {
       '"prototype":{"polluted":"yes"}',
       '"__proto__":null',
     ];
-    await refusedProperty(
-      fc.record({ route: routeArb, key: fc.constantFrom(...poison), at: fc.nat() }),
-      ({ route, key, at }) => {
-        const places: Path[] = [[], ...route.objects];
-        const place = places[at % places.length]!;
-        const body = JSON.stringify(withValueAt(route.valid, [...place, '__POISON__'], 0)).replace('"__POISON__":0', key);
-        return { route, body: place.length === 0 ? JSON.stringify(route.valid).replace('{', `{${key},`) : body };
-      },
-    );
+    await refusedProperty(fc.record({ route: routeArb, key: fc.constantFrom(...poison), at: fc.nat() }), ({ route, key, at }) => {
+      const places: Path[] = [[], ...route.objects];
+      const place = places[at % places.length]!;
+      const body = JSON.stringify(withValueAt(route.valid, [...place, '__POISON__'], 0)).replace('"__POISON__":0', key);
+      return { route, body: place.length === 0 ? JSON.stringify(route.valid).replace('{', `{${key},`) : body };
+    });
   }, 60_000);
 
   it('refuses bodies that are not valid UTF-8', async () => {
     const badBytes = [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]];
-    await refusedProperty(
-      fc.record({ route: routeArb, bytes: fc.constantFrom(...badBytes), at: fc.nat() }),
-      ({ route, bytes, at }) => {
-        const text = JSON.stringify(route.valid);
-        // Inside the first string value, so that only the encoding is wrong.
-        const start = text.indexOf(':"') + 2;
-        const end = text.indexOf('"', start);
-        const cut = start + (at % (end - start + 1));
-        return { route, body: Buffer.concat([Buffer.from(text.slice(0, cut)), Buffer.from(bytes), Buffer.from(text.slice(cut))]) };
-      },
-    );
+    await refusedProperty(fc.record({ route: routeArb, bytes: fc.constantFrom(...badBytes), at: fc.nat() }), ({ route, bytes, at }) => {
+      const text = JSON.stringify(route.valid);
+      // Inside the first string value, so that only the encoding is wrong.
+      const start = text.indexOf(':"') + 2;
+      const end = text.indexOf('"', start);
+      const cut = start + (at % (end - start + 1));
+      return { route, body: Buffer.concat([Buffer.from(text.slice(0, cut)), Buffer.from(bytes), Buffer.from(text.slice(cut))]) };
+    });
   }, 60_000);
 
   it('refuses NUL characters and unpaired surrogates in any string', async () => {
@@ -210,11 +205,15 @@ describe('generated bad admin payloads', () => {
       ({ route, how, at }) => {
         const text = JSON.stringify(route.valid);
         const body =
-          how === 'truncate' ? text.slice(0, 1 + (at % (text.length - 1)))
-          : how === 'trailing' ? `${text}}`
-          : how === 'single-quotes' ? text.replaceAll('"', "'")
-          : how === 'comment' ? `/* x */${text}`
-          : text.replace(/:\s*("[^"]*"|true|false|\d+)/, ':NaN');
+          how === 'truncate'
+            ? text.slice(0, 1 + (at % (text.length - 1)))
+            : how === 'trailing'
+              ? `${text}}`
+              : how === 'single-quotes'
+                ? text.replaceAll('"', "'")
+                : how === 'comment'
+                  ? `/* x */${text}`
+                  : text.replace(/:\s*("[^"]*"|true|false|\d+)/, ':NaN');
         return { route, body };
       },
     );
@@ -226,10 +225,18 @@ describe('generated bad admin payloads', () => {
         .map(([k, v]) => `--xyz\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${typeof v === 'string' ? v : JSON.stringify(v)}\r\n`)
         .join('') + '--xyz--\r\n';
     await refusedProperty(
-      fc.record({ route: routeArb, type: fc.constantFrom('text/plain', 'form', 'multipart', 'application/xml', 'text/html', 'application/octet-stream', 'none') }),
+      fc.record({
+        route: routeArb,
+        type: fc.constantFrom('text/plain', 'form', 'multipart', 'application/xml', 'text/html', 'application/octet-stream', 'none'),
+      }),
       ({ route, type }) => {
         const json = JSON.stringify(route.valid);
-        if (type === 'form') return { route, body: new URLSearchParams(Object.entries(route.valid).map(([k, v]): [string, string] => [k, String(v)])).toString(), contentType: 'application/x-www-form-urlencoded' };
+        if (type === 'form')
+          return {
+            route,
+            body: new URLSearchParams(Object.entries(route.valid).map(([k, v]): [string, string] => [k, String(v)])).toString(),
+            contentType: 'application/x-www-form-urlencoded',
+          };
         if (type === 'multipart') return { route, body: multipart(route.valid), contentType: 'multipart/form-data; boundary=xyz' };
         if (type === 'none') return { route, body: json, contentType: null };
         return { route, body: json, contentType: type };
@@ -240,8 +247,16 @@ describe('generated bad admin payloads', () => {
 
   it('refuses empty bodies, with and without a content type', async () => {
     await refusedProperty(
-      fc.record({ route: routeArb, contentType: fc.constantFrom<string | null>('application/json', 'text/plain', null), whitespace: fc.constantFrom('', ' ', '\n') }),
-      ({ route, contentType, whitespace }) => ({ route, contentType, ...(whitespace === '' && contentType === null ? {} : { body: whitespace }) }),
+      fc.record({
+        route: routeArb,
+        contentType: fc.constantFrom<string | null>('application/json', 'text/plain', null),
+        whitespace: fc.constantFrom('', ' ', '\n'),
+      }),
+      ({ route, contentType, whitespace }) => ({
+        route,
+        contentType,
+        ...(whitespace === '' && contentType === null ? {} : { body: whitespace }),
+      }),
       30,
     );
   }, 60_000);

@@ -1,6 +1,7 @@
 /** The documented limits: each refused one past the limit, with a clear error naming the field. */
-import net from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { LIMITS } from '@switchyard/sdk/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
@@ -31,7 +32,10 @@ async function expectRefusedAt(method: string, url: string, body: unknown, path:
 
 describe('limits', () => {
   it('refuses a body over the body limit (1 MiB by default) with 413 naming the body', async () => {
-    const res = await t.request('POST', '/api/environments', { body: JSON.stringify({ key: 'big', name: 'x'.repeat(1024 * 1024) }), headers: { 'content-type': 'application/json' } });
+    const res = await t.request('POST', '/api/environments', {
+      body: JSON.stringify({ key: 'big', name: 'x'.repeat(1024 * 1024) }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ error: 'payload_too_large', details: [{ path: 'body' }] });
   });
@@ -62,20 +66,51 @@ describe('limits', () => {
 
   it(`takes ${LIMITS.maxVariations} variations per flag and refuses one more`, async () => {
     const variations = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`);
-    expect((await t.request('POST', '/api/flags', { body: { key: 'many', name: 'Many', kind: 'string', variations: variations(LIMITS.maxVariations) } })).statusCode).toBe(201);
-    await expectRefusedAt('POST', '/api/flags', { key: 'too-many', name: 'Too many', kind: 'string', variations: variations(LIMITS.maxVariations + 1) }, 'body.variations');
+    expect(
+      (
+        await t.request('POST', '/api/flags', {
+          body: { key: 'many', name: 'Many', kind: 'string', variations: variations(LIMITS.maxVariations) },
+        })
+      ).statusCode,
+    ).toBe(201);
+    await expectRefusedAt(
+      'POST',
+      '/api/flags',
+      { key: 'too-many', name: 'Too many', kind: 'string', variations: variations(LIMITS.maxVariations + 1) },
+      'body.variations',
+    );
   });
 
   it(`takes variation values up to ${LIMITS.maxVariationValueLength} characters as JSON and refuses longer ones`, async () => {
     const atLimit = 'x'.repeat(LIMITS.maxVariationValueLength - 2); // JSON adds the two quotes
-    expect((await t.request('POST', '/api/flags', { body: { key: 'big', name: 'Big', kind: 'string', variations: [atLimit, 'small'] } })).statusCode).toBe(201);
-    await expectRefusedAt('POST', '/api/flags', { key: 'too-big', name: 'Too big', kind: 'string', variations: ['small', `${atLimit}x`] }, 'body.variations[1]');
+    expect(
+      (await t.request('POST', '/api/flags', { body: { key: 'big', name: 'Big', kind: 'string', variations: [atLimit, 'small'] } }))
+        .statusCode,
+    ).toBe(201);
+    await expectRefusedAt(
+      'POST',
+      '/api/flags',
+      { key: 'too-big', name: 'Too big', kind: 'string', variations: ['small', `${atLimit}x`] },
+      'body.variations[1]',
+    );
   });
 
   it(`takes ${LIMITS.maxSegmentRules} rules per segment and refuses one more`, async () => {
-    const rules = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `s${i}`, clauses: [{ attribute: 'a', op: 'in', values: ['x'] }] }));
-    await expectRefusedAt('POST', '/api/environments/production/segments', { key: 'seg', name: 'Seg', rules: rules(LIMITS.maxSegmentRules + 1) }, 'body.rules');
-    expect((await t.request('POST', '/api/environments/production/segments', { body: { key: 'seg', name: 'Seg', rules: rules(LIMITS.maxSegmentRules) } })).statusCode).toBe(201);
+    const rules = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ id: `s${i}`, clauses: [{ attribute: 'a', op: 'in', values: ['x'] }] }));
+    await expectRefusedAt(
+      'POST',
+      '/api/environments/production/segments',
+      { key: 'seg', name: 'Seg', rules: rules(LIMITS.maxSegmentRules + 1) },
+      'body.rules',
+    );
+    expect(
+      (
+        await t.request('POST', '/api/environments/production/segments', {
+          body: { key: 'seg', name: 'Seg', rules: rules(LIMITS.maxSegmentRules) },
+        })
+      ).statusCode,
+    ).toBe(201);
   });
 });
 

@@ -23,7 +23,9 @@ const config = (patterns: string[]) => ({
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp();
-  const created = await t.request('POST', '/api/flags', { body: { key: 'checked', name: 'Checked', kind: 'boolean', clientSideAvailable: true } });
+  const created = await t.request('POST', '/api/flags', {
+    body: { key: 'checked', name: 'Checked', kind: 'boolean', clientSideAvailable: true },
+  });
   expect(created.statusCode).toBe(201);
 });
 afterAll(async () => {
@@ -34,7 +36,10 @@ describe('regular expressions in matches', () => {
   it.each(CATASTROPHIC)('refuses %j in a flag rule and in a segment rule, naming the value', async (pattern) => {
     const flag = await t.request('PUT', CONFIG, { body: config(['ok', pattern]) });
     expect(flag.statusCode).toBe(400);
-    expect(flag.json().details).toContainEqual({ path: 'body.rules[0].clauses[0].values[1]', message: expect.stringMatching(/not allowed|catastrophic|backreference/) });
+    expect(flag.json().details).toContainEqual({
+      path: 'body.rules[0].clauses[0].values[1]',
+      message: expect.stringMatching(/not allowed|catastrophic|backreference/),
+    });
     const segment = await t.request('POST', '/api/environments/production/segments', {
       body: { key: 'seg', name: 'Seg', rules: [{ clauses: [{ attribute: 'email', op: 'matches', values: [pattern] }] }] },
     });
@@ -50,17 +55,27 @@ describe('regular expressions in matches', () => {
 
   it('evaluates accepted patterns against long hostile inputs, remotely and in the SDK engine', async () => {
     expect((await t.request('PUT', CONFIG, { body: config(ACCEPTED) })).statusCode).toBe(200);
-    const hostile = ['a', '0', ' ', 'ab', 'c'].flatMap((unit) => [unit.repeat(LIMITS.maxContextStringLength / unit.length - 1) + '!', unit.repeat(LIMITS.maxContextStringLength / unit.length)]);
+    const hostile = ['a', '0', ' ', 'ab', 'c'].flatMap((unit) => [
+      unit.repeat(LIMITS.maxContextStringLength / unit.length - 1) + '!',
+      unit.repeat(LIMITS.maxContextStringLength / unit.length),
+    ]);
 
     const clientKey = await t.createToken('client', 'production');
     for (const email of hostile) {
-      const res = await t.app.inject({ method: 'POST', url: '/sdk/evaluate', headers: { authorization: `Bearer ${clientKey}` }, payload: { context: { key: 'u', email }, flags: ['checked'] } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/sdk/evaluate',
+        headers: { authorization: `Bearer ${clientKey}` },
+        payload: { context: { key: 'u', email }, flags: ['checked'] },
+      });
       expect(res.statusCode).toBe(200);
       expect(res.json().flags.checked.reason.kind).toMatch(/RULE_MATCH|FALLTHROUGH/);
     }
 
     const serverKey = await t.createToken('server', 'production');
-    const snapshot = (await t.app.inject({ method: 'GET', url: '/sdk/snapshot', headers: { authorization: `Bearer ${serverKey}` } })).json() as Snapshot;
+    const snapshot = (
+      await t.app.inject({ method: 'GET', url: '/sdk/snapshot', headers: { authorization: `Bearer ${serverKey}` } })
+    ).json() as Snapshot;
     for (const email of hostile.map((h) => h.repeat(10))) {
       const detail = evaluate(snapshot, 'checked', { key: 'u', email }, false);
       expect(detail.reason.kind).toMatch(/RULE_MATCH|FALLTHROUGH/);

@@ -30,18 +30,34 @@ describe('configuration from environment variables', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PORT: '', HOST: ' ', DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: '', SWITCHYARD_ADMIN_TOKEN: '' })).toEqual(loadConfig({}));
+    expect(loadConfig({ PORT: '', HOST: ' ', DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: '', SWITCHYARD_ADMIN_TOKEN: '' })).toEqual(
+      loadConfig({}),
+    );
   });
 
   it('reads valid values', () => {
     const config = loadConfig({
-      PORT: '8080', HOST: '0.0.0.0', DATABASE_URL: 'postgresql://u:p@db:5432/sy', REDIS_URL: 'rediss://cache:6380', LOG_LEVEL: 'debug',
-      SWITCHYARD_ADMIN_TOKEN: 'x'.repeat(24), SWITCHYARD_DATA_DIR: '/var/lib/switchyard', SWITCHYARD_EMBEDDED_PG_PORT: '55432', BODY_LIMIT_BYTES: '2048',
-      SWITCHYARD_REDIS_PREFIX: 'switchyard-staging', SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: '10000',
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgresql://u:p@db:5432/sy',
+      REDIS_URL: 'rediss://cache:6380',
+      LOG_LEVEL: 'debug',
+      SWITCHYARD_ADMIN_TOKEN: 'x'.repeat(24),
+      SWITCHYARD_DATA_DIR: '/var/lib/switchyard',
+      SWITCHYARD_EMBEDDED_PG_PORT: '55432',
+      BODY_LIMIT_BYTES: '2048',
+      SWITCHYARD_REDIS_PREFIX: 'switchyard-staging',
+      SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: '10000',
     });
     expect(config).toMatchObject({
-      PORT: 8080, HOST: '0.0.0.0', DATABASE_URL: 'postgresql://u:p@db:5432/sy', REDIS_URL: 'rediss://cache:6380', LOG_LEVEL: 'debug',
-      SWITCHYARD_EMBEDDED_PG_PORT: 55432, BODY_LIMIT_BYTES: 2048, SWITCHYARD_REDIS_PREFIX: 'switchyard-staging',
+      PORT: 8080,
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgresql://u:p@db:5432/sy',
+      REDIS_URL: 'rediss://cache:6380',
+      LOG_LEVEL: 'debug',
+      SWITCHYARD_EMBEDDED_PG_PORT: 55432,
+      BODY_LIMIT_BYTES: 2048,
+      SWITCHYARD_REDIS_PREFIX: 'switchyard-staging',
       SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: 10_000,
     });
   });
@@ -73,7 +89,9 @@ describe('configuration from environment variables', () => {
 
   it('gives the allowed range of a number', () => {
     expect(problemsOf({ BODY_LIMIT_BYTES: '10' })).toEqual(['BODY_LIMIT_BYTES: must be a whole number of bytes from 1024 to 52428800']);
-    expect(problemsOf({ SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: '0' })).toEqual(['SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: must be a whole number from 1 to 1000000']);
+    expect(problemsOf({ SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: '0' })).toEqual([
+      'SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: must be a whole number from 1 to 1000000',
+    ]);
   });
 
   it('lists every bad variable at once, and the error message names each', () => {
@@ -90,7 +108,9 @@ describe('configuration from environment variables', () => {
   });
 
   it('never repeats a secret in its messages', () => {
-    const message = problemsOf({ DATABASE_URL: 'mysql://user:hunter2-secret@db/sy', SWITCHYARD_ADMIN_TOKEN: 'short-secret-xyz' }).join('\n');
+    const message = problemsOf({ DATABASE_URL: 'mysql://user:hunter2-secret@db/sy', SWITCHYARD_ADMIN_TOKEN: 'short-secret-xyz' }).join(
+      '\n',
+    );
     expect(message).not.toContain('hunter2-secret');
     expect(message).not.toContain('short-secret-xyz');
   });

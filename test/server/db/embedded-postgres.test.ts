@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../../server/src/db/embedded-postgres.ts';
 import { portAnswers } from '../../helpers/services.ts';
-import { cleanEnv, spawnProcess, type Spawned } from '../startup/spawn.ts';
+import { cleanEnv, type Spawned, spawnProcess } from '../startup/spawn.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 const spawned = new Set<Spawned>();
@@ -55,16 +55,19 @@ describe('embedded PostgreSQL', () => {
     expect(await portAnswers('127.0.0.1', embedded.port)).toBe(false);
   }, 90_000);
 
-  it.runIf(process.getuid?.() === 0)('as root, refuses a data directory the postgres user cannot reach, and says how to fix it', async () => {
-    const locked = await tempDir(); // mkdtemp makes it 0700, owned by root
-    await chmod(locked, 0o700);
-    const dataDir = path.join(locked, 'data');
-    await mkdir(dataDir);
+  it.runIf(process.getuid?.() === 0)(
+    'as root, refuses a data directory the postgres user cannot reach, and says how to fix it',
+    async () => {
+      const locked = await tempDir(); // mkdtemp makes it 0700, owned by root
+      await chmod(locked, 0o700);
+      const dataDir = path.join(locked, 'data');
+      await mkdir(dataDir);
 
-    await expect(startEmbeddedPostgres({ SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_EMBEDDED_PG_PORT: 0 })).rejects.toThrow(
-      `The data directory ${dataDir} is not reachable and writable by the "postgres" user`,
-    );
-  });
+      await expect(startEmbeddedPostgres({ SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_EMBEDDED_PG_PORT: 0 })).rejects.toThrow(
+        `The data directory ${dataDir} is not reachable and writable by the "postgres" user`,
+      );
+    },
+  );
 });
 
 /** The URL of the crashed process's server, read from the password file it left in the data directory. */

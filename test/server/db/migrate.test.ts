@@ -19,11 +19,25 @@ async function emptyDatabase(): Promise<string> {
 }
 
 const tablesOf = async (url: string) =>
-  (await query<{ table_name: string }>(url, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`)).map((r) => r.table_name);
+  (
+    await query<{ table_name: string }>(
+      url,
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+    )
+  ).map((r) => r.table_name);
 
-type BookkeepingRow = { migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null; applied_steps_count: number };
+type BookkeepingRow = {
+  migration_name: string;
+  checksum: string;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+  applied_steps_count: number;
+};
 const bookkeepingOf = (url: string) =>
-  query<BookkeepingRow>(url, 'SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name');
+  query<BookkeepingRow>(
+    url,
+    'SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
+  );
 
 /** A copy of the real migrations that a test may change. */
 async function copyOfMigrations(): Promise<string> {
@@ -107,7 +121,10 @@ describe('migrate()', () => {
     await migrate(url, dir);
     const broken = path.join(dir, '29991231000000_broken');
     await mkdir(broken);
-    await writeFile(path.join(broken, 'migration.sql'), 'CREATE TABLE "HalfMade" ("id" TEXT);\nALTER TABLE "NoSuchTable" ADD COLUMN "x" TEXT;\n');
+    await writeFile(
+      path.join(broken, 'migration.sql'),
+      'CREATE TABLE "HalfMade" ("id" TEXT);\nALTER TABLE "NoSuchTable" ADD COLUMN "x" TEXT;\n',
+    );
 
     await expect(migrate(url, dir)).rejects.toThrow(/Migration 29991231000000_broken failed: .*NoSuchTable/);
     expect(await tablesOf(url)).not.toContain('HalfMade');

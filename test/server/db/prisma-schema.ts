@@ -25,7 +25,17 @@ export async function parsePrismaSchema(source?: string): Promise<PrismaSchema> 
   if (/@@?map\(|@db\./.test(text)) throw new Error('parsePrismaSchema does not understand @map, @@map or @db.*; extend it');
 
   const blocks = [...text.matchAll(/^(model|enum)\s+(\w+)\s*\{([^}]*)\}/gm)];
-  const enums = new Map(blocks.filter((b) => b[1] === 'enum').map((b) => [b[2]!, b[3]!.split('\n').map((l) => l.trim()).filter(Boolean)]));
+  const enums = new Map(
+    blocks
+      .filter((b) => b[1] === 'enum')
+      .map((b) => [
+        b[2]!,
+        b[3]!
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      ]),
+  );
   const modelNames = new Set(blocks.filter((b) => b[1] === 'model').map((b) => b[2]!));
 
   const models = blocks
@@ -33,7 +43,10 @@ export async function parsePrismaSchema(source?: string): Promise<PrismaSchema> 
     .map(([, , name, body]): SchemaModel => {
       const fields: SchemaField[] = [];
       const indexes: string[] = [];
-      for (const line of body!.split('\n').map((l) => l.trim()).filter(Boolean)) {
+      for (const line of body!
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)) {
         const blockAttribute = line.match(/^@@(unique|index)\(\[([^\]]+)\]/);
         if (blockAttribute) {
           const columns = blockAttribute[2]!.split(',').map((c) => c.trim());
@@ -46,7 +59,13 @@ export async function parsePrismaSchema(source?: string): Promise<PrismaSchema> 
         const [, fieldName, type] = field;
         if (modelNames.has(type!)) continue;
         if (!SCALARS.has(type!) && !enums.has(type!)) throw new Error(`Unknown type ${type} in ${name}.${fieldName}`);
-        fields.push({ name: fieldName!, type: type!, list: Boolean(field[3]), optional: Boolean(field[4]), kind: enums.has(type!) ? 'enum' : 'scalar' });
+        fields.push({
+          name: fieldName!,
+          type: type!,
+          list: Boolean(field[3]),
+          optional: Boolean(field[4]),
+          kind: enums.has(type!) ? 'enum' : 'scalar',
+        });
         if (/@unique\b/.test(line)) indexes.push(`${name}_${fieldName}_key`);
       }
       return { name: name!, fields, indexes };

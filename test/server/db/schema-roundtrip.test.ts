@@ -1,9 +1,9 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../../../server/src/db/migrate.ts';
 import { createPrisma, type PrismaClient } from '../../../server/src/db/prisma.ts';
 import { createEmptyDatabase, query } from '../../helpers/database.ts';
-import { parsePrismaSchema, type PrismaSchema, type SchemaField } from './prisma-schema.ts';
+import { type PrismaSchema, parsePrismaSchema, type SchemaField } from './prisma-schema.ts';
 
 // The migration SQL is written by hand (Prisma's schema engine cannot run offline), so these tests
 // are what proves it and prisma/schema.prisma describe the same database.
@@ -46,15 +46,23 @@ function expectedColumn(field: SchemaField, model: string): { data_type: string;
 
 describe('schema.prisma and the migrations agree', () => {
   it('on the columns of every table: names, types and nullability', async () => {
-    const columns = await queryMigrated<{ table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: string }>(
+    const columns = await queryMigrated<{
+      table_name: string;
+      column_name: string;
+      data_type: string;
+      udt_name: string;
+      is_nullable: string;
+    }>(
       `SELECT table_name, column_name, data_type, udt_name, is_nullable FROM information_schema.columns
        WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`,
     );
     const actual = new Map<string, Record<string, string>>();
-    for (const c of columns) actual.set(`${c.table_name}.${c.column_name}`, { data_type: c.data_type, udt_name: c.udt_name, is_nullable: c.is_nullable });
+    for (const c of columns)
+      actual.set(`${c.table_name}.${c.column_name}`, { data_type: c.data_type, udt_name: c.udt_name, is_nullable: c.is_nullable });
 
     const expected = new Map<string, ReturnType<typeof expectedColumn>>();
-    for (const model of schema.models) for (const field of model.fields) expected.set(`${model.name}.${field.name}`, expectedColumn(field, model.name));
+    for (const model of schema.models)
+      for (const field of model.fields) expected.set(`${model.name}.${field.name}`, expectedColumn(field, model.name));
 
     expect([...actual.keys()].sort(), 'columns in the database vs fields in schema.prisma').toEqual([...expected.keys()].sort());
     for (const [column, description] of expected) expect(actual.get(column), column).toMatchObject(description);
@@ -69,7 +77,9 @@ describe('schema.prisma and the migrations agree', () => {
   });
 
   it('on the unique constraints and indexes', async () => {
-    const rows = await queryMigrated<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`);
+    const rows = await queryMigrated<{ indexname: string }>(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`,
+    );
     const expected = schema.models.flatMap((m) => [`${m.name}_pkey`, ...m.indexes]);
     expect(rows.map((r) => r.indexname).sort()).toEqual(expected.sort());
   });
@@ -88,7 +98,9 @@ describe('every model round-trips through Prisma Client', () => {
       for (const field of fields) expect(row[field], `${model}.${field}`).not.toBeNull();
     };
 
-    const environment = await prisma.environment.create({ data: { key: 'rt-env', name: 'Round trip', version: 5, createdAt: at('2026-01-02T03:04:05.678Z') } });
+    const environment = await prisma.environment.create({
+      data: { key: 'rt-env', name: 'Round trip', version: 5, createdAt: at('2026-01-02T03:04:05.678Z') },
+    });
     expectFullRow('Environment', environment);
     expect(await prisma.environment.findUniqueOrThrow({ where: { key: 'rt-env' } })).toEqual(environment);
     expect(environment).toMatchObject({ version: 5, createdAt: at('2026-01-02T03:04:05.678Z') });
@@ -96,39 +108,87 @@ describe('every model round-trips through Prisma Client', () => {
     const variations = [{ nested: { list: [1, 2.5, 'three', null, true] } }, 'plain', 42, null, false];
     const flag = await prisma.flag.create({
       data: {
-        key: 'rt-flag', name: 'Round trip flag', description: 'ünïcödé ✓', kind: 'json', variations, tags: ['alpha', 'beta gamma', ''],
-        temporary: false, archived: true, salt: 'c0ffee', clientSideAvailable: true, version: 9, createdAt: at('2026-02-03T04:05:06.789Z'),
+        key: 'rt-flag',
+        name: 'Round trip flag',
+        description: 'ünïcödé ✓',
+        kind: 'json',
+        variations,
+        tags: ['alpha', 'beta gamma', ''],
+        temporary: false,
+        archived: true,
+        salt: 'c0ffee',
+        clientSideAvailable: true,
+        version: 9,
+        createdAt: at('2026-02-03T04:05:06.789Z'),
       },
     });
     expectFullRow('Flag', flag);
     expect(await prisma.flag.findUniqueOrThrow({ where: { key: 'rt-flag' } })).toEqual(flag);
-    expect(flag).toMatchObject({ kind: 'json', variations, tags: ['alpha', 'beta gamma', ''], temporary: false, archived: true, clientSideAvailable: true });
+    expect(flag).toMatchObject({
+      kind: 'json',
+      variations,
+      tags: ['alpha', 'beta gamma', ''],
+      temporary: false,
+      archived: true,
+      clientSideAvailable: true,
+    });
 
     const flagEnvironment = await prisma.flagEnvironment.create({
       data: {
-        flagId: flag.id, environmentId: environment.id, on: true, offVariation: 1,
-        fallthrough: { rollout: { variations: [{ variation: 0, weight: 60000 }, { variation: 1, weight: 40000 }], bucketBy: 'key' } },
+        flagId: flag.id,
+        environmentId: environment.id,
+        on: true,
+        offVariation: 1,
+        fallthrough: {
+          rollout: {
+            variations: [
+              { variation: 0, weight: 60000 },
+              { variation: 1, weight: 40000 },
+            ],
+            bucketBy: 'key',
+          },
+        },
         targets: [{ variation: 0, values: ['user-1', 'user-2'] }],
         rules: [{ id: 'r1', clauses: [{ attribute: 'country', op: 'in', values: ['NL'], negate: false }], variation: 2 }],
-        prerequisites: [{ key: 'other', variation: 0 }], version: 4,
+        prerequisites: [{ key: 'other', variation: 0 }],
+        version: 4,
       },
     });
     expectFullRow('FlagEnvironment', flagEnvironment);
-    expect(await prisma.flagEnvironment.findUniqueOrThrow({ where: { flagId_environmentId: { flagId: flag.id, environmentId: environment.id } } })).toEqual(flagEnvironment);
+    expect(
+      await prisma.flagEnvironment.findUniqueOrThrow({
+        where: { flagId_environmentId: { flagId: flag.id, environmentId: environment.id } },
+      }),
+    ).toEqual(flagEnvironment);
 
     const segment = await prisma.segment.create({
       data: {
-        environmentId: environment.id, key: 'beta-users', name: 'Beta users', description: 'people who opted in', included: ['u1', 'u2'], excluded: ['u3'],
-        rules: [{ clauses: [{ attribute: 'email', op: 'endsWith', values: ['@example.com'] }] }], version: 3, createdAt: at('2026-03-04T05:06:07.891Z'),
+        environmentId: environment.id,
+        key: 'beta-users',
+        name: 'Beta users',
+        description: 'people who opted in',
+        included: ['u1', 'u2'],
+        excluded: ['u3'],
+        rules: [{ clauses: [{ attribute: 'email', op: 'endsWith', values: ['@example.com'] }] }],
+        version: 3,
+        createdAt: at('2026-03-04T05:06:07.891Z'),
       },
     });
     expectFullRow('Segment', segment);
-    expect(await prisma.segment.findUniqueOrThrow({ where: { environmentId_key: { environmentId: environment.id, key: 'beta-users' } } })).toEqual(segment);
+    expect(
+      await prisma.segment.findUniqueOrThrow({ where: { environmentId_key: { environmentId: environment.id, key: 'beta-users' } } }),
+    ).toEqual(segment);
 
     const token = await prisma.apiToken.create({
       data: {
-        name: 'server key', kind: 'server', environmentId: environment.id, secretHash: 'a'.repeat(64), prefix: 'sy_server_abcd',
-        createdAt: at('2026-04-05T06:07:08.912Z'), lastUsedAt: at('2026-04-06T00:00:00.001Z'), revokedAt: at('2026-04-07T00:00:00.002Z'),
+        name: 'server key',
+        kind: 'server',
+        environmentId: environment.id,
+        secretHash: 'a'.repeat(64),
+        prefix: 'sy_server_abcd',
+        createdAt: at('2026-04-05T06:07:08.912Z'),
+        lastUsedAt: at('2026-04-06T00:00:00.001Z'),
+        revokedAt: at('2026-04-07T00:00:00.002Z'),
       },
     });
     expectFullRow('ApiToken', token);
@@ -137,8 +197,16 @@ describe('every model round-trips through Prisma Client', () => {
     const bigId = 2n ** 40n; // beyond 32 bits: the column must really be a bigint
     const audit = await prisma.auditEvent.create({
       data: {
-        id: bigId, createdAt: at('2026-05-06T07:08:09.123Z'), actor: 'admin token', action: 'flag.updated', resourceType: 'flag', resourceKey: 'rt-flag',
-        flagKey: 'rt-flag', environmentKey: 'rt-env', before: { on: false }, after: { on: true, nested: [1, { deep: 'yes' }] },
+        id: bigId,
+        createdAt: at('2026-05-06T07:08:09.123Z'),
+        actor: 'admin token',
+        action: 'flag.updated',
+        resourceType: 'flag',
+        resourceKey: 'rt-flag',
+        flagKey: 'rt-flag',
+        environmentKey: 'rt-env',
+        before: { on: false },
+        after: { on: true, nested: [1, { deep: 'yes' }] },
       },
     });
     expectFullRow('AuditEvent', audit);
@@ -149,23 +217,46 @@ describe('every model round-trips through Prisma Client', () => {
     expect(generated).toMatchObject({ flagKey: null, environmentKey: null, before: null, after: null });
 
     const change = await prisma.environmentChange.create({
-      data: { id: bigId + 1n, environmentId: environment.id, version: 6, resourceType: 'segment', resourceKey: 'beta-users', createdAt: at('2026-06-07T08:09:10.234Z') },
+      data: {
+        id: bigId + 1n,
+        environmentId: environment.id,
+        version: 6,
+        resourceType: 'segment',
+        resourceKey: 'beta-users',
+        createdAt: at('2026-06-07T08:09:10.234Z'),
+      },
     });
     expectFullRow('EnvironmentChange', change);
-    expect(await prisma.environmentChange.findUniqueOrThrow({ where: { environmentId_version: { environmentId: environment.id, version: 6 } } })).toEqual(change);
+    expect(
+      await prisma.environmentChange.findUniqueOrThrow({ where: { environmentId_version: { environmentId: environment.id, version: 6 } } }),
+    ).toEqual(change);
 
     expect([...seen].sort(), 'every model of schema.prisma has a round trip here').toEqual(schema.models.map((m) => m.name).sort());
 
     // Updates, including a nullable field back to null, and @updatedAt moving forward.
-    const renamed = await prisma.environment.update({ where: { id: environment.id }, data: { name: 'Renamed', version: { increment: 1 } } });
+    const renamed = await prisma.environment.update({
+      where: { id: environment.id },
+      data: { name: 'Renamed', version: { increment: 1 } },
+    });
     expect(renamed).toMatchObject({ name: 'Renamed', version: 6 });
     expect(renamed.updatedAt.getTime()).toBeGreaterThanOrEqual(environment.updatedAt.getTime());
-    expect(await prisma.flag.update({ where: { id: flag.id }, data: { tags: [], variations: [true, false], kind: 'boolean' } })).toMatchObject({ tags: [], variations: [true, false], kind: 'boolean' });
-    expect(await prisma.flagEnvironment.update({ where: { id: flagEnvironment.id }, data: { on: false, rules: [] } })).toMatchObject({ on: false, rules: [] });
-    expect(await prisma.segment.update({ where: { id: segment.id }, data: { included: { push: 'u4' } } })).toMatchObject({ included: ['u1', 'u2', 'u4'] });
+    expect(
+      await prisma.flag.update({ where: { id: flag.id }, data: { tags: [], variations: [true, false], kind: 'boolean' } }),
+    ).toMatchObject({ tags: [], variations: [true, false], kind: 'boolean' });
+    expect(await prisma.flagEnvironment.update({ where: { id: flagEnvironment.id }, data: { on: false, rules: [] } })).toMatchObject({
+      on: false,
+      rules: [],
+    });
+    expect(await prisma.segment.update({ where: { id: segment.id }, data: { included: { push: 'u4' } } })).toMatchObject({
+      included: ['u1', 'u2', 'u4'],
+    });
     expect(await prisma.apiToken.update({ where: { id: token.id }, data: { revokedAt: null } })).toMatchObject({ revokedAt: null });
-    expect(await prisma.auditEvent.update({ where: { id: bigId }, data: { before: { replaced: true } } })).toMatchObject({ before: { replaced: true } });
-    expect(await prisma.environmentChange.update({ where: { id: change.id }, data: { resourceKey: 'other' } })).toMatchObject({ resourceKey: 'other' });
+    expect(await prisma.auditEvent.update({ where: { id: bigId }, data: { before: { replaced: true } } })).toMatchObject({
+      before: { replaced: true },
+    });
+    expect(await prisma.environmentChange.update({ where: { id: change.id }, data: { resourceKey: 'other' } })).toMatchObject({
+      resourceKey: 'other',
+    });
 
     // Deleting the environment cascades to everything that belongs to it; the flag and audit log stay.
     await prisma.environment.delete({ where: { id: environment.id } });
@@ -183,7 +274,9 @@ describe('every model round-trips through Prisma Client', () => {
 
   it('rejects what the schema forbids: a duplicate unique key, and a row pointing at a missing parent', async () => {
     await prisma.flag.create({ data: { key: 'dup', name: 'x', kind: 'boolean', variations: [true, false], salt: 's' } });
-    await expect(prisma.flag.create({ data: { key: 'dup', name: 'y', kind: 'boolean', variations: [true, false], salt: 't' } })).rejects.toMatchObject({ code: 'P2002' });
+    await expect(
+      prisma.flag.create({ data: { key: 'dup', name: 'y', kind: 'boolean', variations: [true, false], salt: 't' } }),
+    ).rejects.toMatchObject({ code: 'P2002' });
     await expect(
       prisma.segment.create({ data: { environmentId: '00000000-0000-0000-0000-000000000000', key: 'orphan', name: 'orphan' } }),
     ).rejects.toMatchObject({ code: 'P2003' });

@@ -66,7 +66,11 @@ describe('environments API', () => {
       ...['eu', 'us'].map((key) => t.request('POST', '/api/environments', { body: { key, name: key } })),
     ];
     expect((await Promise.all(writes)).map((r) => r.statusCode)).toEqual([201, 201, 201, 201, 201, 201]);
-    const [flags, environments, configs] = await Promise.all([t.db.prisma.flag.count(), t.db.prisma.environment.count(), t.db.prisma.flagEnvironment.count()]);
+    const [flags, environments, configs] = await Promise.all([
+      t.db.prisma.flag.count(),
+      t.db.prisma.environment.count(),
+      t.db.prisma.flagEnvironment.count(),
+    ]);
     expect(configs).toBe(flags * environments);
   });
 });

@@ -5,11 +5,23 @@ import { auditActions, createFlag, detailPaths, dumpFlagState, environmentVersio
 const validConfig = {
   on: true,
   offVariation: 1,
-  fallthrough: { rollout: { variations: [{ variation: 0, weight: 25_000 }, { variation: 1, weight: 75_000 }], bucketBy: 'orgId' } },
+  fallthrough: {
+    rollout: {
+      variations: [
+        { variation: 0, weight: 25_000 },
+        { variation: 1, weight: 75_000 },
+      ],
+      bucketBy: 'orgId',
+    },
+  },
   targets: [{ variation: 0, values: ['alice', 'bob'] }],
   rules: [
     { id: 'beta', description: 'beta testers', clauses: [{ attribute: 'email', op: 'endsWith', values: ['@example.com'] }], variation: 0 },
-    { id: 'big', clauses: [{ attribute: 'seats', op: 'greaterThan', values: [100], negate: true }], rollout: { variations: [{ variation: 1, weight: 100_000 }] } },
+    {
+      id: 'big',
+      clauses: [{ attribute: 'seats', op: 'greaterThan', values: [100], negate: true }],
+      rollout: { variations: [{ variation: 1, weight: 100_000 }] },
+    },
   ],
   prerequisites: [],
 };
@@ -79,10 +91,32 @@ describe('flags API: per-environment configuration', () => {
         [{ ...validConfig, on: 'yes' }, ['body.on']],
         [{ ...validConfig, offVariation: -1 }, ['body.offVariation']],
         [{ ...validConfig, extra: 1 }, ['body']],
-        [{ ...validConfig, rules: [{ ...rule, clauses: [{ attribute: 'email', op: 'sortaEquals', values: ['x'] }] }] }, ['body.rules[0].clauses[0].op']],
-        [{ ...validConfig, rules: [{ ...rule, clauses: [{ attribute: 'seats', op: 'lessThan', values: ['many'] }] }] }, ['body.rules[0].clauses[0].values[0]']],
-        [{ ...validConfig, fallthrough: { rollout: { variations: [{ variation: 0, weight: 50_000 }, { variation: 1, weight: 40_000 }] } } }, ['body.fallthrough.rollout.variations']],
-        [{ ...validConfig, fallthrough: { variation: 0, rollout: { variations: [{ variation: 0, weight: 100_000 }] } } }, ['body.fallthrough.rollout']],
+        [
+          { ...validConfig, rules: [{ ...rule, clauses: [{ attribute: 'email', op: 'sortaEquals', values: ['x'] }] }] },
+          ['body.rules[0].clauses[0].op'],
+        ],
+        [
+          { ...validConfig, rules: [{ ...rule, clauses: [{ attribute: 'seats', op: 'lessThan', values: ['many'] }] }] },
+          ['body.rules[0].clauses[0].values[0]'],
+        ],
+        [
+          {
+            ...validConfig,
+            fallthrough: {
+              rollout: {
+                variations: [
+                  { variation: 0, weight: 50_000 },
+                  { variation: 1, weight: 40_000 },
+                ],
+              },
+            },
+          },
+          ['body.fallthrough.rollout.variations'],
+        ],
+        [
+          { ...validConfig, fallthrough: { variation: 0, rollout: { variations: [{ variation: 0, weight: 100_000 }] } } },
+          ['body.fallthrough.rollout'],
+        ],
         [{ ...validConfig, targets: [{ variation: 0, values: 'alice' }] }, ['body.targets[0].values']],
         [{ on: true }, ['body.fallthrough', 'body.offVariation', 'body.prerequisites', 'body.rules', 'body.targets']],
       ];
@@ -106,16 +140,22 @@ describe('flags API: per-environment configuration', () => {
       expect(detailPaths(outOfRange.json())).toEqual(['body.offVariation', 'body.targets[0].variation']);
 
       const segmentRule = { id: 'seg', clauses: [{ attribute: '', op: 'segmentMatch', values: ['beta-users'] }], variation: 0 };
-      const unknownSegment = await t.request('PUT', '/api/flags/xref/environments/production', { body: { ...validConfig, rules: [segmentRule] } });
+      const unknownSegment = await t.request('PUT', '/api/flags/xref/environments/production', {
+        body: { ...validConfig, rules: [segmentRule] },
+      });
       expect(unknownSegment.statusCode).toBe(422);
-      expect(unknownSegment.json().details).toEqual([{ path: 'body.rules[0].clauses[0].values[0]', message: 'unknown segment "beta-users"' }]);
+      expect(unknownSegment.json().details).toEqual([
+        { path: 'body.rules[0].clauses[0].values[0]', message: 'unknown segment "beta-users"' },
+      ]);
       expect(await dumpFlagState(t)).toBe(before);
 
       // A segment of another environment does not count; one of this environment does.
       const staging = await t.db.prisma.environment.findUniqueOrThrow({ where: { key: 'staging' } });
       const production = await t.db.prisma.environment.findUniqueOrThrow({ where: { key: 'production' } });
       await t.db.prisma.segment.create({ data: { environmentId: staging.id, key: 'beta-users', name: 'Beta users' } });
-      expect((await t.request('PUT', '/api/flags/xref/environments/production', { body: { ...validConfig, rules: [segmentRule] } })).statusCode).toBe(422);
+      expect(
+        (await t.request('PUT', '/api/flags/xref/environments/production', { body: { ...validConfig, rules: [segmentRule] } })).statusCode,
+      ).toBe(422);
       await t.db.prisma.segment.create({ data: { environmentId: production.id, key: 'beta-users', name: 'Beta users' } });
       const ok = await t.request('PUT', '/api/flags/xref/environments/production', { body: { ...validConfig, rules: [segmentRule] } });
       expect(ok.statusCode, ok.body).toBe(200);
@@ -140,10 +180,18 @@ describe('flags API: per-environment configuration', () => {
       const before = await dumpFlagState(t);
       const cycle = await put('flag-b', [{ key: 'flag-a', variation: 0 }]);
       expect(cycle.statusCode).toBe(422);
-      expect(cycle.json().details).toEqual([{ path: 'body.prerequisites[0].key', message: expect.stringMatching(/^prerequisite cycle: flag-b -> flag-a -> flag-b/) }]);
+      expect(cycle.json().details).toEqual([
+        { path: 'body.prerequisites[0].key', message: expect.stringMatching(/^prerequisite cycle: flag-b -> flag-a -> flag-b/) },
+      ]);
       expect(await dumpFlagState(t)).toBe(before);
       // Prerequisites are per environment: the same edge elsewhere is no cycle.
-      expect((await t.request('PUT', '/api/flags/flag-b/environments/staging', { body: { ...validConfig, prerequisites: [{ key: 'flag-a', variation: 0 }] } })).statusCode).toBe(200);
+      expect(
+        (
+          await t.request('PUT', '/api/flags/flag-b/environments/staging', {
+            body: { ...validConfig, prerequisites: [{ key: 'flag-a', variation: 0 }] },
+          })
+        ).statusCode,
+      ).toBe(200);
     });
 
     it('never lets two concurrent writes close a prerequisite cycle', async () => {
@@ -152,8 +200,12 @@ describe('flags API: per-environment configuration', () => {
         await createFlag(t, { key: a });
         await createFlag(t, { key: b });
         const results = await Promise.all([
-          t.request('PUT', `/api/flags/${a}/environments/production`, { body: { ...validConfig, prerequisites: [{ key: b, variation: 0 }] } }),
-          t.request('PUT', `/api/flags/${b}/environments/production`, { body: { ...validConfig, prerequisites: [{ key: a, variation: 0 }] } }),
+          t.request('PUT', `/api/flags/${a}/environments/production`, {
+            body: { ...validConfig, prerequisites: [{ key: b, variation: 0 }] },
+          }),
+          t.request('PUT', `/api/flags/${b}/environments/production`, {
+            body: { ...validConfig, prerequisites: [{ key: a, variation: 0 }] },
+          }),
         ]);
         expect(results.map((r) => r.statusCode).sort()).toEqual([200, 422]);
       }
@@ -163,11 +215,17 @@ describe('flags API: per-environment configuration', () => {
       await createFlag(t, { key: 'race' });
       await t.request('PUT', '/api/flags/race/environments/production', { body: validConfig });
       const before = await dumpFlagState(t);
-      const stale = await t.request('PUT', '/api/flags/race/environments/production', { body: validConfig, headers: { 'if-match': '"1"' } });
+      const stale = await t.request('PUT', '/api/flags/race/environments/production', {
+        body: validConfig,
+        headers: { 'if-match': '"1"' },
+      });
       expect(stale.statusCode).toBe(412);
       expect(stale.json()).toMatchObject({ error: 'version_mismatch', currentVersion: 2, details: [{ path: 'headers.if-match' }] });
       expect(await dumpFlagState(t)).toBe(before);
-      const fresh = await t.request('PUT', '/api/flags/race/environments/production', { body: validConfig, headers: { 'if-match': 'W/"2"' } });
+      const fresh = await t.request('PUT', '/api/flags/race/environments/production', {
+        body: validConfig,
+        headers: { 'if-match': 'W/"2"' },
+      });
       expect(fresh.statusCode).toBe(200);
       expect(fresh.headers.etag).toBe('"3"');
     });
@@ -176,7 +234,10 @@ describe('flags API: per-environment configuration', () => {
   describe('PATCH', () => {
     it('merges the given fields, validates the result as a whole, and audits once', async () => {
       await createFlag(t, { key: 'partial', kind: 'string', variations: ['a', 'b', 'c'] });
-      const res = await t.request('PATCH', '/api/flags/partial/environments/development', { body: { fallthrough: { variation: 2 } }, headers: { 'if-match': '"1"' } });
+      const res = await t.request('PATCH', '/api/flags/partial/environments/development', {
+        body: { fallthrough: { variation: 2 } },
+        headers: { 'if-match': '"1"' },
+      });
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json()).toMatchObject({ on: false, offVariation: 2, fallthrough: { variation: 2 }, version: 2 });
 
@@ -184,7 +245,10 @@ describe('flags API: per-environment configuration', () => {
       expect((await t.request('PATCH', '/api/flags/partial/environments/development', { body: { offVariation: 3 } })).statusCode).toBe(422);
       expect((await t.request('PATCH', '/api/flags/partial/environments/development', { body: {} })).statusCode).toBe(400);
       expect((await t.request('PATCH', '/api/flags/partial/environments/development', { body: { version: 9 } })).statusCode).toBe(400);
-      expect((await t.request('PATCH', '/api/flags/partial/environments/development', { body: { on: true }, headers: { 'if-match': '"1"' } })).statusCode).toBe(412);
+      expect(
+        (await t.request('PATCH', '/api/flags/partial/environments/development', { body: { on: true }, headers: { 'if-match': '"1"' } }))
+          .statusCode,
+      ).toBe(412);
       expect(await dumpFlagState(t)).toBe(before);
       expect(await auditActions(t, 'partial')).toEqual(['flag.created', 'flag.configuration.updated']);
     });
@@ -212,7 +276,10 @@ describe('flags API: per-environment configuration', () => {
       expect(repeat.json()).toMatchObject({ on: true, version: 2 });
       expect(await dumpFlagState(t)).toBe(before);
 
-      const off = await t.request('POST', '/api/flags/kill-switch/environments/production/toggle', { body: { on: false }, headers: { 'if-match': '"2"' } });
+      const off = await t.request('POST', '/api/flags/kill-switch/environments/production/toggle', {
+        body: { on: false },
+        headers: { 'if-match': '"2"' },
+      });
       expect(off.json()).toMatchObject({ on: false, version: 3 });
       expect(await auditActions(t, 'kill-switch')).toEqual(['flag.created', 'flag.toggled', 'flag.toggled']);
     });
@@ -230,7 +297,9 @@ describe('flags API: per-environment configuration', () => {
       expect(stale.statusCode).toBe(412);
       expect(stale.json().currentVersion).toBe(1);
       expect((await t.request('POST', '/api/flags/nope/environments/production/toggle', { body: { on: true } })).statusCode).toBe(404);
-      expect((await t.request('POST', '/api/flags/toggle-errors/environments/nowhere/toggle', { body: { on: true } })).statusCode).toBe(404);
+      expect((await t.request('POST', '/api/flags/toggle-errors/environments/nowhere/toggle', { body: { on: true } })).statusCode).toBe(
+        404,
+      );
       expect(await dumpFlagState(t)).toBe(before);
     });
 
@@ -239,7 +308,10 @@ describe('flags API: per-environment configuration', () => {
       const envBefore = await environmentVersions(t);
       const results = await Promise.all(
         Array.from({ length: 20 }, () =>
-          t.request('POST', '/api/flags/contended-same/environments/production/toggle', { body: { on: true }, headers: { 'if-match': '"1"' } }),
+          t.request('POST', '/api/flags/contended-same/environments/production/toggle', {
+            body: { on: true },
+            headers: { 'if-match': '"1"' },
+          }),
         ),
       );
       const codes = results.map((r) => r.statusCode).sort();
@@ -253,11 +325,16 @@ describe('flags API: per-environment configuration', () => {
     it('applies 10 concurrent unconditional writes one after another', async () => {
       await createFlag(t, { key: 'serial' });
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => t.request('PUT', '/api/flags/serial/environments/production', { body: { ...validConfig, on: i % 2 === 0 } })),
+        Array.from({ length: 10 }, (_, i) =>
+          t.request('PUT', '/api/flags/serial/environments/production', { body: { ...validConfig, on: i % 2 === 0 } }),
+        ),
       );
       expect(results.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
       expect(results.map((r) => r.json().version).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-      const events = await t.db.prisma.auditEvent.findMany({ where: { flagKey: 'serial', action: 'flag.configuration.updated' }, orderBy: { id: 'asc' } });
+      const events = await t.db.prisma.auditEvent.findMany({
+        where: { flagKey: 'serial', action: 'flag.configuration.updated' },
+        orderBy: { id: 'asc' },
+      });
       expect(events.map((e) => (e.after as { version: number }).version)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
       expect(events.map((e) => (e.before as { version: number }).version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     });

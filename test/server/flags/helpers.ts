@@ -19,7 +19,9 @@ export async function dumpFlagState(t: TestApp): Promise<string> {
     p.auditEvent.findMany({ orderBy: { id: 'asc' } }),
     p.segment.findMany({ orderBy: { key: 'asc' } }),
   ]);
-  return JSON.stringify({ flags, configs, environments, changes, audit, segments }, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+  return JSON.stringify({ flags, configs, environments, changes, audit, segments }, (_key, value) =>
+    typeof value === 'bigint' ? value.toString() : value,
+  );
 }
 
 export const auditActions = async (t: TestApp, flagKey: string) =>

@@ -34,10 +34,14 @@ describe('flags API: metadata', () => {
 
   it('creates a boolean flag with defaults, configured off in every environment, and audits it once', async () => {
     const envBefore = await environmentVersions(t);
-    const res = await t.request('POST', '/api/flags', { body: { key: 'new-checkout', name: 'New checkout', tags: ['checkout', 'checkout', 'web'] } as object });
+    const res = await t.request('POST', '/api/flags', {
+      body: { key: 'new-checkout', name: 'New checkout', tags: ['checkout', 'checkout', 'web'] } as object,
+    });
     expect(res.statusCode).toBe(400); // kind is required
 
-    const created = await t.request('POST', '/api/flags', { body: { key: 'new-checkout', name: 'New checkout', kind: 'boolean', tags: ['checkout', 'checkout', 'web'] } });
+    const created = await t.request('POST', '/api/flags', {
+      body: { key: 'new-checkout', name: 'New checkout', kind: 'boolean', tags: ['checkout', 'checkout', 'web'] },
+    });
     expect(created.statusCode).toBe(201);
     const flag = created.json();
     expect(flag).toMatchObject({
@@ -55,10 +59,21 @@ describe('flags API: metadata', () => {
     expect(flag.salt).toMatch(/^[0-9a-f]{32}$/);
     expect(created.headers.etag).toBe('"1"');
 
-    const configs = await t.db.prisma.flagEnvironment.findMany({ where: { flag: { key: 'new-checkout' } }, include: { environment: true } });
+    const configs = await t.db.prisma.flagEnvironment.findMany({
+      where: { flag: { key: 'new-checkout' } },
+      include: { environment: true },
+    });
     expect(configs.map((c) => c.environment.key).sort()).toEqual(['development', 'production', 'staging']);
     for (const c of configs) {
-      expect(c).toMatchObject({ on: false, offVariation: 1, fallthrough: { variation: 0 }, targets: [], rules: [], prerequisites: [], version: 1 });
+      expect(c).toMatchObject({
+        on: false,
+        offVariation: 1,
+        fallthrough: { variation: 0 },
+        targets: [],
+        rules: [],
+        prerequisites: [],
+        version: 1,
+      });
     }
     const envAfter = await environmentVersions(t);
     for (const key of Object.keys(envBefore)) expect(envAfter[key]).toBe(envBefore[key]! + 1);
@@ -73,11 +88,22 @@ describe('flags API: metadata', () => {
   });
 
   it('creates string, number and json flags with their variations, and gives each flag its own salt', async () => {
-    const s = await createFlag(t, { key: 'banner-text', kind: 'string', variations: ['a', 'b', 'c'], temporary: false, clientSideAvailable: true, description: 'Banner' });
+    const s = await createFlag(t, {
+      key: 'banner-text',
+      kind: 'string',
+      variations: ['a', 'b', 'c'],
+      temporary: false,
+      clientSideAvailable: true,
+      description: 'Banner',
+    });
     expect(s).toMatchObject({ variations: ['a', 'b', 'c'], temporary: false, clientSideAvailable: true, description: 'Banner' });
     const n = await createFlag(t, { key: 'page-size', kind: 'number', variations: [10, 25.5, -1] });
     expect(n.variations).toEqual([10, 25.5, -1]);
-    const j = await createFlag(t, { key: 'theme', kind: 'json', variations: [{ color: 'red', dark: true }, { color: 'blue' }, null, [1, 2]] });
+    const j = await createFlag(t, {
+      key: 'theme',
+      kind: 'json',
+      variations: [{ color: 'red', dark: true }, { color: 'blue' }, null, [1, 2]],
+    });
     expect(j.variations).toEqual([{ color: 'red', dark: true }, { color: 'blue' }, null, [1, 2]]);
     expect(new Set([s.salt, n.salt, j.salt]).size).toBe(3);
     const config = await t.request('GET', '/api/flags/banner-text/environments/staging');
@@ -96,7 +122,18 @@ describe('flags API: metadata', () => {
       [{ key: 'ok', name: 'x', kind: 'number', variations: [1, '2'] }, ['body.variations[1]']],
       [{ key: 'ok', name: 'x', kind: 'boolean', variations: [true, 'false'] }, ['body.variations[1]']],
       [{ key: 'ok', name: 'x', kind: 'string', variations: ['a', 'b', 'a'] }, ['body.variations[2]']],
-      [{ key: 'ok', name: 'x', kind: 'json', variations: [{ a: 1, b: 2 }, { b: 2, a: 1 }] }, ['body.variations[1]']],
+      [
+        {
+          key: 'ok',
+          name: 'x',
+          kind: 'json',
+          variations: [
+            { a: 1, b: 2 },
+            { b: 2, a: 1 },
+          ],
+        },
+        ['body.variations[1]'],
+      ],
       [{ key: 'ok', name: 'x', kind: 'string', variations: ['only'] }, ['body.variations']],
       [{ key: 'ok', name: 'x', kind: 'string', variations: Array.from({ length: 101 }, (_, i) => `v${i}`) }, ['body.variations']],
       [{ key: 'ok', name: 'x', kind: 'boolean', tags: 'web' }, ['body.tags']],
@@ -142,12 +179,27 @@ describe('flags API: metadata', () => {
       await createFlag(t, { key: 'patch-me', kind: 'string', variations: ['x', 'y'] });
       const envBefore = await environmentVersions(t);
       const res = await t.request('PATCH', '/api/flags/patch-me', {
-        body: { name: 'Patched', description: 'now described', tags: ['a'], temporary: false, clientSideAvailable: true, variations: ['x2', 'y2'] },
+        body: {
+          name: 'Patched',
+          description: 'now described',
+          tags: ['a'],
+          temporary: false,
+          clientSideAvailable: true,
+          variations: ['x2', 'y2'],
+        },
         headers: { 'if-match': '"1"' },
       });
       expect(res.statusCode, res.body).toBe(200);
       expect(res.headers.etag).toBe('"2"');
-      expect(res.json()).toMatchObject({ name: 'Patched', description: 'now described', tags: ['a'], temporary: false, clientSideAvailable: true, variations: ['x2', 'y2'], version: 2 });
+      expect(res.json()).toMatchObject({
+        name: 'Patched',
+        description: 'now described',
+        tags: ['a'],
+        temporary: false,
+        clientSideAvailable: true,
+        variations: ['x2', 'y2'],
+        version: 2,
+      });
       const envAfter = await environmentVersions(t);
       for (const key of Object.keys(envBefore)) expect(envAfter[key]).toBe(envBefore[key]! + 1);
       const events = await t.db.prisma.auditEvent.findMany({ where: { flagKey: 'patch-me', action: 'flag.updated' } });
@@ -223,15 +275,22 @@ describe('flags API: metadata', () => {
     it('refuses to archive or delete a flag that active flags use as a prerequisite, naming them', async () => {
       await createFlag(t, { key: 'parent' });
       await createFlag(t, { key: 'child' });
-      const put = await t.request('PATCH', '/api/flags/child/environments/production', { body: { prerequisites: [{ key: 'parent', variation: 0 }] } });
+      const put = await t.request('PATCH', '/api/flags/child/environments/production', {
+        body: { prerequisites: [{ key: 'parent', variation: 0 }] },
+      });
       expect(put.statusCode, put.body).toBe(200);
       const before = await dumpFlagState(t);
 
-      for (const [method, url] of [['POST', '/api/flags/parent/archive'], ['DELETE', '/api/flags/parent']] as const) {
+      for (const [method, url] of [
+        ['POST', '/api/flags/parent/archive'],
+        ['DELETE', '/api/flags/parent'],
+      ] as const) {
         const res = await t.request(method, url);
         expect(res.statusCode).toBe(409);
         expect(res.json().message).toContain('"child"');
-        expect(res.json().details).toEqual([{ path: 'params.key', message: 'flag "child" uses it as a prerequisite in environment "production"' }]);
+        expect(res.json().details).toEqual([
+          { path: 'params.key', message: 'flag "child" uses it as a prerequisite in environment "production"' },
+        ]);
       }
       expect(await dumpFlagState(t)).toBe(before);
 
@@ -263,7 +322,12 @@ describe('flags API: metadata', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/flags/', '/api/flags/{key}', '/api/flags/{key}/environments/{env}', '/api/flags/{key}/environments/{env}/toggle']),
+      expect.arrayContaining([
+        '/api/flags/',
+        '/api/flags/{key}',
+        '/api/flags/{key}/environments/{env}',
+        '/api/flags/{key}/environments/{env}/toggle',
+      ]),
     );
     const put = doc.paths['/api/flags/{key}/environments/{env}'].put;
     expect(put.tags).toEqual(['flags']);

@@ -27,12 +27,20 @@ describe('health and readiness', () => {
   });
 
   it('/readyz checks Redis when configured, and stays in service (degraded) when Redis is down', async () => {
-    const redis = new Redis(inject('redisUrl'), { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const redis = new Redis(inject('redisUrl'), {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     clients.push(redis);
     await redis.connect();
     const t = await createTestApp({ redis, redisNamespace: `test-health-${process.pid}-${Date.now()}` });
     apps.push(t);
-    expect((await t.request('GET', '/readyz', { token: null })).json()).toEqual({ status: 'ready', checks: { database: 'up', redis: 'up' } });
+    expect((await t.request('GET', '/readyz', { token: null })).json()).toEqual({
+      status: 'ready',
+      checks: { database: 'up', redis: 'up' },
+    });
 
     redis.disconnect();
     const res = await t.request('GET', '/readyz', { token: null });

@@ -3,11 +3,11 @@ import { createTestApp, type TestApp } from '../../helpers/app.ts';
 
 // Deleting an environment deletes its keys, but a replica trusts a key it knows for a few seconds
 // (the key cache): until then the key reaches the SDK routes, which find no environment behind it.
-describe('SDK routes after the key\'s environment was deleted', () => {
+describe("SDK routes after the key's environment was deleted", () => {
   let t: TestApp;
   let serverKey: string;
   let clientKey: string;
-  const gone = { error: 'unauthorized', message: 'This key\'s environment no longer exists', details: [] };
+  const gone = { error: 'unauthorized', message: "This key's environment no longer exists", details: [] };
 
   beforeAll(async () => {
     t = await createTestApp();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../helpers/app.ts';
-import { createFlag, environmentVersion, startReplica, startStreamingApp, toggle, type Replica } from '../streaming/stream-kit.ts';
+import { createFlag, environmentVersion, type Replica, startReplica, startStreamingApp, toggle } from '../streaming/stream-kit.ts';
 
 const anaContext = { key: 'user-42', email: 'ana@ourcompany.com', plan: 'pro' };
 
@@ -19,7 +19,11 @@ describe('POST /sdk/evaluate (remote evaluation with a client key)', () => {
     await createFlag(t, 'checkout-copy', { kind: 'string', variations: ['Buy now', 'Purchase'], clientSideAvailable: true });
     await createFlag(t, 'internal-only'); // not client-visible
     const segment = await t.request('POST', '/api/environments/production/segments', {
-      body: { key: 'staff', name: 'Staff', rules: [{ id: 'staff-email', clauses: [{ attribute: 'email', op: 'endsWith', values: ['@ourcompany.com'] }] }] },
+      body: {
+        key: 'staff',
+        name: 'Staff',
+        rules: [{ id: 'staff-email', clauses: [{ attribute: 'email', op: 'endsWith', values: ['@ourcompany.com'] }] }],
+      },
     });
     expect(segment.statusCode).toBe(201);
     const config = await t.request('PUT', '/api/flags/checkout-copy/environments/production', {
@@ -79,7 +83,12 @@ describe('POST /sdk/evaluate (remote evaluation with a client key)', () => {
 
     const other = await startReplica(t, namespace);
     try {
-      const res = await other.app.inject({ method: 'POST', url: '/sdk/evaluate', headers: { authorization: `Bearer ${clientKey}` }, payload: { context } });
+      const res = await other.app.inject({
+        method: 'POST',
+        url: '/sdk/evaluate',
+        headers: { authorization: `Bearer ${clientKey}` },
+        payload: { context },
+      });
       expect(res.headers['x-switchyard-cache']).toBe('hit'); // another replica answers from Redis
       expect(res.json()).toEqual(first.json());
     } finally {
@@ -130,7 +139,11 @@ describe('POST /sdk/evaluate (remote evaluation with a client key)', () => {
     const preflight = await t.app.inject({
       method: 'OPTIONS',
       url: '/sdk/evaluate',
-      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('*');
@@ -139,7 +152,11 @@ describe('POST /sdk/evaluate (remote evaluation with a client key)', () => {
 
     const res = await evaluate({ context: anaContext }, clientKey, { origin: 'https://shop.example' });
     expect(res.headers['access-control-allow-origin']).toBe('*');
-    const refused = await t.request('POST', '/sdk/evaluate', { token: null, body: { context: anaContext }, headers: { origin: 'https://shop.example' } });
+    const refused = await t.request('POST', '/sdk/evaluate', {
+      token: null,
+      body: { context: anaContext },
+      headers: { origin: 'https://shop.example' },
+    });
     expect(refused.headers['access-control-allow-origin']).toBe('*'); // so the browser can read the 401
 
     const snapshot = await t.request('GET', '/sdk/snapshot', { token: null, headers: { origin: 'https://shop.example' } });

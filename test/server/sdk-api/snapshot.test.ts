@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../helpers/app.ts';
-import { createFlag, environmentVersion, startReplica, startStreamingApp, toggle, type Replica } from '../streaming/stream-kit.ts';
+import { createFlag, environmentVersion, type Replica, startReplica, startStreamingApp, toggle } from '../streaming/stream-kit.ts';
 
 describe('GET /sdk/snapshot', () => {
   let t: TestApp;
@@ -88,7 +88,10 @@ describe('GET /sdk/snapshot', () => {
     expect(await server.redis!.ttl(cacheKey)).toBeGreaterThan(0);
 
     // A version never changes, so a replica serves what the cache holds for it without rebuilding it.
-    const marked = { ...JSON.parse(cached!), segments: { 'from-redis': { key: 'from-redis', included: [], excluded: [], rules: [], version: 1 } } };
+    const marked = {
+      ...JSON.parse(cached!),
+      segments: { 'from-redis': { key: 'from-redis', included: [], excluded: [], rules: [], version: 1 } },
+    };
     await server.redis!.set(cacheKey, JSON.stringify(marked), 'EX', 60);
     const other = await startReplica(t, namespace);
     try {

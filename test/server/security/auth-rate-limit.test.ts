@@ -8,7 +8,12 @@ afterAll(async () => {
 });
 
 const get = (t: TestApp, token: string | null, remoteAddress = '203.0.113.7') =>
-  t.app.inject({ method: 'GET', url: '/api/environments', remoteAddress, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+  t.app.inject({
+    method: 'GET',
+    url: '/api/environments',
+    remoteAddress,
+    headers: token === null ? {} : { authorization: `Bearer ${token}` },
+  });
 
 describe('failed authentication is rate limited per client address', () => {
   it('answers 429 with Retry-After after 20 failures a minute by default, while valid tokens keep working', async () => {
@@ -44,7 +49,8 @@ describe('failed authentication is rate limited per client address', () => {
     const t = await createTestApp({ authRateLimit: { maxFailures: 3, windowMs: 60_000 } });
     apps.push(t);
     const serverKey = await t.createToken('server', 'production');
-    const snapshot = (token: string) => t.app.inject({ method: 'GET', url: '/sdk/snapshot', remoteAddress: '203.0.113.9', headers: { authorization: `Bearer ${token}` } });
+    const snapshot = (token: string) =>
+      t.app.inject({ method: 'GET', url: '/sdk/snapshot', remoteAddress: '203.0.113.9', headers: { authorization: `Bearer ${token}` } });
     for (let i = 0; i < 3; i++) expect((await snapshot(generateSecret('server'))).statusCode).toBe(401);
     expect((await snapshot(generateSecret('server'))).statusCode).toBe(429);
     expect((await snapshot(serverKey)).statusCode).toBe(200);

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_CSP, DOCS_CSP } from '../../../server/src/http/security-headers.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 
@@ -38,7 +38,8 @@ describe('security headers', () => {
 
   it('let the Swagger UI at /docs render: every script and stylesheet it loads is same-origin, served, and allowed', async () => {
     let res = await t.request('GET', '/docs', { token: null });
-    if (res.statusCode === 302) res = await t.request('GET', new URL(String(res.headers.location), 'http://x/docs').pathname, { token: null });
+    if (res.statusCode === 302)
+      res = await t.request('GET', new URL(String(res.headers.location), 'http://x/docs').pathname, { token: null });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expectSecurityHeaders(res, DOCS_CSP);
@@ -73,7 +74,10 @@ describe('CORS', () => {
     });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     expect(preflight.headers['access-control-allow-headers']).toBeUndefined();
-    for (const res of [await t.request('GET', '/api/flags', { headers: { origin } }), await t.request('GET', '/api/flags', { token: null, headers: { origin } })]) {
+    for (const res of [
+      await t.request('GET', '/api/flags', { headers: { origin } }),
+      await t.request('GET', '/api/flags', { token: null, headers: { origin } }),
+    ]) {
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
       expect(res.headers['access-control-allow-credentials']).toBeUndefined();
     }

@@ -10,7 +10,16 @@ import { generateSecret } from '../../../server/src/auth/secrets.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 
 type Credential = 'none' | 'malformed' | 'unknown' | 'revoked admin' | 'admin' | 'server key A' | 'server key B' | 'client key A';
-const CREDENTIALS: Credential[] = ['none', 'malformed', 'unknown', 'revoked admin', 'admin', 'server key A', 'server key B', 'client key A'];
+const CREDENTIALS: Credential[] = [
+  'none',
+  'malformed',
+  'unknown',
+  'revoked admin',
+  'admin',
+  'server key A',
+  'server key B',
+  'client key A',
+];
 const ENV_A = 'production';
 const ENV_B = 'staging';
 
@@ -35,9 +44,11 @@ beforeAll(async () => {
     'client key A': await t.createToken('client', ENV_A),
   };
   headersFor = (credential): Record<string, string> =>
-    credential === 'none' ? {}
-    : credential === 'malformed' ? { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` }
-    : { authorization: `Bearer ${secrets[credential] ?? ''}` };
+    credential === 'none'
+      ? {}
+      : credential === 'malformed'
+        ? { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` }
+        : { authorization: `Bearer ${secrets[credential] ?? ''}` };
 });
 afterAll(async () => {
   await t?.close();
@@ -80,7 +91,16 @@ describe('the route x credential matrix', () => {
     const unclassified = routes.filter((r) => kindOf(r.method, r.url) === undefined);
     expect(unclassified).toEqual([]);
     const urls = new Set(routes.map((r) => r.url));
-    for (const url of ['/api/flags', '/api/tokens/:id', '/api/environments/:env/segments', '/sdk/snapshot', '/sdk/evaluate', '/sdk/stream', '/healthz', '/docs']) {
+    for (const url of [
+      '/api/flags',
+      '/api/tokens/:id',
+      '/api/environments/:env/segments',
+      '/sdk/snapshot',
+      '/sdk/evaluate',
+      '/sdk/stream',
+      '/healthz',
+      '/docs',
+    ]) {
       expect(urls).toContain(url);
     }
     expect(routes.length).toBeGreaterThan(30);
@@ -96,7 +116,10 @@ describe('the route x credential matrix', () => {
         const res = await t.app.inject({
           method: method as 'GET',
           url: concreteUrl(url),
-          headers: { ...headersFor(credential), ...(['POST', 'PUT', 'PATCH'].includes(method) ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            ...headersFor(credential),
+            ...(['POST', 'PUT', 'PATCH'].includes(method) ? { 'content-type': 'application/json' } : {}),
+          },
           ...(['POST', 'PUT', 'PATCH'].includes(method) ? { payload: '{}' } : {}),
         });
         const want = expected[kind](credential);
@@ -104,7 +127,8 @@ describe('the route x credential matrix', () => {
         if (!ok) failures.push(`${method} ${url} with ${credential}: ${res.statusCode} (wanted ${want}) ${res.body.slice(0, 120)}`);
         if (method !== 'HEAD' && (res.statusCode === 401 || res.statusCode === 403)) {
           const body = res.json();
-          if (body.error !== (res.statusCode === 401 ? 'unauthorized' : 'forbidden')) failures.push(`${method} ${url}: error code ${body.error}`);
+          if (body.error !== (res.statusCode === 401 ? 'unauthorized' : 'forbidden'))
+            failures.push(`${method} ${url}: error code ${body.error}`);
         }
         checked++;
       }
@@ -114,12 +138,20 @@ describe('the route x credential matrix', () => {
   }, 60_000);
 
   it('gives an SDK key its own environment only: server key B never sees environment A', async () => {
-    for (const [credential, env] of [['server key A', ENV_A], ['server key B', ENV_B]] as const) {
+    for (const [credential, env] of [
+      ['server key A', ENV_A],
+      ['server key B', ENV_B],
+    ] as const) {
       const res = await t.app.inject({ method: 'GET', url: '/sdk/snapshot', headers: headersFor(credential) });
       expect(res.statusCode).toBe(200);
       expect(res.json().environment).toBe(env);
     }
-    const evaluation = await t.app.inject({ method: 'POST', url: '/sdk/evaluate', headers: headersFor('client key A'), payload: { context: { key: 'u1' } } });
+    const evaluation = await t.app.inject({
+      method: 'POST',
+      url: '/sdk/evaluate',
+      headers: headersFor('client key A'),
+      payload: { context: { key: 'u1' } },
+    });
     expect(evaluation.statusCode).toBe(200);
     expect(evaluation.json().environment).toBe(ENV_A);
   });

@@ -33,13 +33,21 @@ beforeAll(async () => {
 
   // Create tokens of every kind, and use them.
   const created: { id: string; secret: string }[] = [];
-  for (const body of [{ name: 'ops', kind: 'admin' }, { name: 'backend', kind: 'server', environment: 'production' }, { name: 'web', kind: 'client', environment: 'production' }]) {
+  for (const body of [
+    { name: 'ops', kind: 'admin' },
+    { name: 'backend', kind: 'server', environment: 'production' },
+    { name: 'web', kind: 'client', environment: 'production' },
+  ]) {
     const res = await call('POST', '/api/tokens', t.adminToken, body);
     expect(res.statusCode).toBe(201);
     created.push(res.json());
     secrets.push(res.json().secret);
   }
-  const [admin2, server, client] = created as [{ id: string; secret: string }, { id: string; secret: string }, { id: string; secret: string }];
+  const [admin2, server, client] = created as [
+    { id: string; secret: string },
+    { id: string; secret: string },
+    { id: string; secret: string },
+  ];
   expect((await call('GET', '/api/flags', admin2.secret)).statusCode).toBe(200);
   expect((await call('GET', '/sdk/snapshot', server.secret)).statusCode).toBe(200);
   expect((await call('POST', '/sdk/evaluate', client.secret, { context: { key: 'u' } })).statusCode).toBe(200);

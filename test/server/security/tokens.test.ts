@@ -45,16 +45,27 @@ describe('tokens', () => {
   });
 
   it('are refused from the very next request once revoked, and after rotation the old secret is dead', async () => {
-    const created = (await t.request('POST', '/api/tokens', { body: { name: 'to revoke', kind: 'admin' } })).json() as { id: string; secret: string };
+    const created = (await t.request('POST', '/api/tokens', { body: { name: 'to revoke', kind: 'admin' } })).json() as {
+      id: string;
+      secret: string;
+    };
     expect((await t.request('GET', '/api/environments', { token: created.secret })).statusCode).toBe(200);
     expect((await t.request('DELETE', `/api/tokens/${created.id}`)).statusCode).toBe(200);
     expect((await t.request('GET', '/api/environments', { token: created.secret })).statusCode).toBe(401);
 
-    const server = (await t.request('POST', '/api/tokens', { body: { name: 'to rotate', kind: 'server', environment: 'production' } })).json() as { id: string; secret: string };
-    expect((await t.app.inject({ method: 'GET', url: '/sdk/snapshot', headers: { authorization: `Bearer ${server.secret}` } })).statusCode).toBe(200);
+    const server = (
+      await t.request('POST', '/api/tokens', { body: { name: 'to rotate', kind: 'server', environment: 'production' } })
+    ).json() as { id: string; secret: string };
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/sdk/snapshot', headers: { authorization: `Bearer ${server.secret}` } })).statusCode,
+    ).toBe(200);
     const rotated = (await t.request('POST', `/api/tokens/${server.id}/rotate`)).json() as { secret: string };
-    expect((await t.app.inject({ method: 'GET', url: '/sdk/snapshot', headers: { authorization: `Bearer ${server.secret}` } })).statusCode).toBe(401);
-    expect((await t.app.inject({ method: 'GET', url: '/sdk/snapshot', headers: { authorization: `Bearer ${rotated.secret}` } })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/sdk/snapshot', headers: { authorization: `Bearer ${server.secret}` } })).statusCode,
+    ).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/sdk/snapshot', headers: { authorization: `Bearer ${rotated.secret}` } })).statusCode,
+    ).toBe(200);
   });
 
   it('are never taken from the URL', async () => {

@@ -98,7 +98,9 @@ describe('segments API', () => {
     expect(res.json().details).toEqual([{ path: 'body.key', message: 'already exists' }]);
     expect(await envVersion()).toBe(before);
     // The same key in another environment is a different segment.
-    expect((await t.request('POST', '/api/environments/staging/segments', { body: { key: 'beta-users', name: 'Beta' } })).statusCode).toBe(201);
+    expect((await t.request('POST', '/api/environments/staging/segments', { body: { key: 'beta-users', name: 'Beta' } })).statusCode).toBe(
+      201,
+    );
   });
 
   it('answers 400 with field paths for bad bodies, changing nothing', async () => {
@@ -109,9 +111,16 @@ describe('segments API', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toBe('validation_failed');
-    expect(bad.json().details.map((d: { path: string }) => d.path).sort()).toEqual(['body.included[0]', 'body.key', 'body.name', 'body.rules[0].clauses[0].values[0]']);
+    expect(
+      bad
+        .json()
+        .details.map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['body.included[0]', 'body.key', 'body.name', 'body.rules[0].clauses[0].values[0]']);
 
-    const unknownOp = await t.request('PUT', `${base}/beta-users`, { body: { name: 'B', rules: [{ clauses: [{ attribute: 'a', op: 'near', values: ['x'] }] }] } });
+    const unknownOp = await t.request('PUT', `${base}/beta-users`, {
+      body: { name: 'B', rules: [{ clauses: [{ attribute: 'a', op: 'near', values: ['x'] }] }] },
+    });
     expect(unknownOp.statusCode).toBe(400);
     expect(unknownOp.json().details.map((d: { path: string }) => d.path)).toEqual(['body.rules[0].clauses[0].op']);
 
@@ -131,7 +140,14 @@ describe('segments API', () => {
     expect(replaced.statusCode).toBe(200);
     expect(replaced.headers.etag).toBe('"2"');
     // A replacement: the omitted description, excluded list and rules become empty.
-    expect(replaced.json()).toMatchObject({ name: 'Beta testers', description: '', included: ['u1', 'u3'], excluded: [], rules: [], version: 2 });
+    expect(replaced.json()).toMatchObject({
+      name: 'Beta testers',
+      description: '',
+      included: ['u1', 'u3'],
+      excluded: [],
+      rules: [],
+      version: 2,
+    });
 
     const stale = await t.request('PUT', `${base}/beta-users`, { body: { name: 'Stale' }, headers: { 'if-match': '"1"' } });
     expect(stale.statusCode).toBe(412);
@@ -145,14 +161,19 @@ describe('segments API', () => {
     expect(unconditional.statusCode).toBe(200);
     expect(unconditional.json().version).toBe(3);
 
-    const events = await t.db.prisma.auditEvent.findMany({ where: { action: 'segment.updated', resourceKey: 'beta-users' }, orderBy: { id: 'asc' } });
+    const events = await t.db.prisma.auditEvent.findMany({
+      where: { action: 'segment.updated', resourceKey: 'beta-users' },
+      orderBy: { id: 'asc' },
+    });
     expect(events).toHaveLength(2);
     expect(events[0]!.before).toMatchObject({ name: 'Beta users', version: 1 });
     expect(events[0]!.after).toMatchObject({ name: 'Beta testers', version: 2 });
   });
 
   it('refuses unknown, self and cyclic segment references with 422 and body paths, changing nothing', async () => {
-    const unknown = await t.request('POST', base, { body: { key: 'power', name: 'Power', rules: [betaRule, refersTo('beta-users', 'ghosts')] } });
+    const unknown = await t.request('POST', base, {
+      body: { key: 'power', name: 'Power', rules: [betaRule, refersTo('beta-users', 'ghosts')] },
+    });
     expect(unknown.statusCode).toBe(422);
     expect(unknown.json()).toMatchObject({ error: 'invalid_definition', details: [{ path: 'body.rules[1].clauses[0].values[1]' }] });
     expect(unknown.json().details[0].message).toContain('ghosts');
@@ -162,7 +183,9 @@ describe('segments API', () => {
     expect(self.json().details[0].path).toBe('body.rules[0].clauses[0].values[0]');
 
     // power -> beta-users is fine; then beta-users -> power would close a cycle.
-    expect((await t.request('POST', base, { body: { key: 'power', name: 'Power', rules: [refersTo('beta-users')] } })).statusCode).toBe(201);
+    expect((await t.request('POST', base, { body: { key: 'power', name: 'Power', rules: [refersTo('beta-users')] } })).statusCode).toBe(
+      201,
+    );
     const before = await envVersion();
     const cycle = await t.request('PUT', `${base}/beta-users`, { body: { name: 'Beta', rules: [refersTo('power')] } });
     expect(cycle.statusCode).toBe(422);
@@ -171,14 +194,18 @@ describe('segments API', () => {
     expect((await t.request('GET', `${base}/beta-users`)).json().version).toBe(3);
 
     // References are per environment: staging has no "power".
-    const elsewhere = await t.request('POST', '/api/environments/staging/segments', { body: { key: 'p', name: 'P', rules: [refersTo('power')] } });
+    const elsewhere = await t.request('POST', '/api/environments/staging/segments', {
+      body: { key: 'p', name: 'P', rules: [refersTo('power')] },
+    });
     expect(elsewhere.statusCode).toBe(422);
   });
 
   it('refuses to delete a segment used by flag rules or other segments (409 naming them), then deletes it once unused', async () => {
     const env = await t.db.prisma.environment.findUniqueOrThrow({ where: { key: 'production' } });
     const staging = await t.db.prisma.environment.findUniqueOrThrow({ where: { key: 'staging' } });
-    const flag = await t.db.prisma.flag.create({ data: { key: 'new-checkout', name: 'New checkout', kind: 'boolean', variations: [true, false], salt: 's' } });
+    const flag = await t.db.prisma.flag.create({
+      data: { key: 'new-checkout', name: 'New checkout', kind: 'boolean', variations: [true, false], salt: 's' },
+    });
     const usingRules = [
       { id: 'r0', clauses: [{ attribute: 'country', op: 'in', values: ['FR'] }], variation: 0 },
       { id: 'r1', clauses: [{ attribute: '', op: 'segmentMatch', values: ['other', 'beta-users'] }], variation: 0 },
@@ -199,7 +226,10 @@ describe('segments API', () => {
     expect(await envVersion()).toBe(before);
     expect((await t.request('GET', `${base}/beta-users`)).statusCode).toBe(200);
 
-    await t.db.prisma.flagEnvironment.update({ where: { flagId_environmentId: { flagId: flag.id, environmentId: env.id } }, data: { rules: [] } });
+    await t.db.prisma.flagEnvironment.update({
+      where: { flagId_environmentId: { flagId: flag.id, environmentId: env.id } },
+      data: { rules: [] },
+    });
     expect((await t.request('DELETE', `${base}/power`)).statusCode).toBe(204);
     const deleted = await t.request('DELETE', `${base}/beta-users`);
     expect(deleted.statusCode).toBe(204);

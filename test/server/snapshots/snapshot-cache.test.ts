@@ -12,7 +12,17 @@ describe('snapshot cache', () => {
   const errors: unknown[] = [];
   const newCache = (client: Redis | null, namespace = testNamespace()) => {
     const tracker = new VersionTracker(t.db.prisma, (err) => errors.push(err));
-    return { tracker, cache: new SnapshotCache({ prisma: t.db.prisma, redis: client, namespace, tracker, redisTimeoutMs: 200, onError: (err) => errors.push(err) }) };
+    return {
+      tracker,
+      cache: new SnapshotCache({
+        prisma: t.db.prisma,
+        redis: client,
+        namespace,
+        tracker,
+        redisTimeoutMs: 200,
+        onError: (err) => errors.push(err),
+      }),
+    };
   };
 
   beforeAll(async () => {

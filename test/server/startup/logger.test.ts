@@ -20,14 +20,18 @@ function capturingApp(level: Parameters<typeof loggerOptions>[0]) {
 describe('the server log', () => {
   it('censors secrets, SDK keys and Authorization headers wherever they appear up to two levels deep', async () => {
     const { app, lines } = capturingApp('info');
-    app.log.info({ secret: 's-top', token: { secret: 's-nested', sdkKey: 'k-nested' }, body: { token: { secret: 's-deep' } }, sdkKey: 'k-top' }, 'created');
+    app.log.info(
+      { secret: 's-top', token: { secret: 's-nested', sdkKey: 'k-nested' }, body: { token: { secret: 's-deep' } }, sdkKey: 'k-top' },
+      'created',
+    );
     app.log.info({ req: { method: 'GET', url: '/api/flags', headers: { authorization: 'Bearer sy_admin_leak' } } }, 'request');
     app.get('/echo', async () => ({ ok: true }));
     await app.inject({ method: 'GET', url: '/echo', headers: { authorization: 'Bearer sy_admin_leak2' } });
     await app.close();
 
     const text = lines.join('');
-    for (const secret of ['s-top', 's-nested', 'k-nested', 's-deep', 'k-top', 'sy_admin_leak', 'sy_admin_leak2']) expect(text).not.toContain(secret);
+    for (const secret of ['s-top', 's-nested', 'k-nested', 's-deep', 'k-top', 'sy_admin_leak', 'sy_admin_leak2'])
+      expect(text).not.toContain(secret);
     expect(text).toContain('[redacted]');
     expect(text).toContain('"msg":"created"');
   });
@@ -42,7 +46,9 @@ describe('the server log', () => {
   });
 
   it('prints service URLs without their credentials', () => {
-    expect(describeUrl('postgresql://user:p%40ss@db.internal:5432/switchyard?sslmode=require')).toBe('postgresql://db.internal:5432/switchyard');
+    expect(describeUrl('postgresql://user:p%40ss@db.internal:5432/switchyard?sslmode=require')).toBe(
+      'postgresql://db.internal:5432/switchyard',
+    );
     expect(describeUrl('redis://:hunter2@cache:6379')).toBe('redis://cache:6379');
   });
 });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -21,7 +21,8 @@ export type Spawned = {
 export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_|INIT_CWD$|DATABASE_URL$|REDIS_URL$|SWITCHYARD_|PORT$|HOST$|LOG_LEVEL$|BODY_LIMIT_BYTES$|NODE_OPTIONS$|VITEST)/.test(key)) continue;
+    if (/^(npm_|INIT_CWD$|DATABASE_URL$|REDIS_URL$|SWITCHYARD_|PORT$|HOST$|LOG_LEVEL$|BODY_LIMIT_BYTES$|NODE_OPTIONS$|VITEST)/.test(key))
+      continue;
     env[key] = value;
   }
   return { ...env, ...extra };

@@ -1,15 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import { generateSecret } from '../../../server/src/auth/secrets.ts';
 import { createEmptyDatabase } from '../../helpers/database.ts';
 import { portAnswers } from '../../helpers/services.ts';
-import { cleanEnv, spawnProcess, type Spawned } from './spawn.ts';
+import { cleanEnv, type Spawned, spawnProcess } from './spawn.ts';
 
 // These tests run Switchyard the way people do, `npm start` from the repository root, in a real
 // child process: no DATABASE_URL means an embedded PostgreSQL that keeps its data between runs.
@@ -129,10 +129,14 @@ describe('npm start', () => {
     const snapshot = await fetch(`${url}/sdk/snapshot`, { headers: { authorization: `Bearer ${key.body.secret as string}` } });
     expect(snapshot.status).toBe(200);
     // The server writes the cache after answering, on its own Redis connection: wait for it to land.
-    await vi.waitFor(async () => expect(await redis.keys(`${prefix}:snapshot:production:*`)).toHaveLength(1), { timeout: 5_000, interval: 50 });
+    await vi.waitFor(async () => expect(await redis.keys(`${prefix}:snapshot:production:*`)).toHaveLength(1), {
+      timeout: 5_000,
+      interval: 50,
+    });
 
     // One stream connection per key, as configured: the second is refused.
-    const stream = () => new WebSocket(`${url.replace(/^http/, 'ws')}/sdk/stream`, { headers: { authorization: `Bearer ${key.body.secret as string}` } });
+    const stream = () =>
+      new WebSocket(`${url.replace(/^http/, 'ws')}/sdk/stream`, { headers: { authorization: `Bearer ${key.body.secret as string}` } });
     const first = stream();
     await new Promise((resolve, reject) => (first.once('message', resolve), first.once('error', reject)));
     const second = stream();
@@ -163,7 +167,11 @@ describe('npm start', () => {
   }, 60_000);
 
   it('exits with code 1 and says what failed when the database cannot be reached', async () => {
-    const switchyard = spawnProcess('npm', ['start'], cleanEnv({ DATABASE_URL: 'postgresql://nobody:pw-not-shown@127.0.0.1:1/none', PORT: '0' }));
+    const switchyard = spawnProcess(
+      'npm',
+      ['start'],
+      cleanEnv({ DATABASE_URL: 'postgresql://nobody:pw-not-shown@127.0.0.1:1/none', PORT: '0' }),
+    );
     running.add(switchyard);
 
     const exit = await switchyard.exited;

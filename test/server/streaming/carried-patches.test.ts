@@ -1,14 +1,14 @@
+import type { Patch } from '@switchyard/sdk/model';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../../server/src/app.ts';
-import { createPrisma } from '../../../server/src/db/prisma.ts';
 import { InProcessChangeBus } from '../../../server/src/changes/change-bus.ts';
-import type { Patch } from '@switchyard/sdk/model';
 import type { ChangeNotice, EnvironmentChangeNotice } from '../../../server/src/changes/notice.ts';
 import { MAX_NOTICE_BYTES, RedisChangeBus } from '../../../server/src/changes/redis-change-bus.ts';
+import { createPrisma } from '../../../server/src/db/prisma.ts';
 import { loadPatch } from '../../../server/src/snapshots/read-model.ts';
 import type { TestApp } from '../../helpers/app.ts';
-import { createFlag, environmentVersion, startStreamingApp, StreamClient, testNamespace, toggle, type Replica } from './stream-kit.ts';
+import { createFlag, environmentVersion, type Replica, StreamClient, startStreamingApp, testNamespace, toggle } from './stream-kit.ts';
 
 /** Every notice the app publishes from now on. */
 function recordNotices(t: TestApp): EnvironmentChangeNotice[] {
@@ -51,7 +51,11 @@ describe('change notices carry the patch built by the replica that wrote', () =>
     const created = await t.request('POST', '/api/environments/production/segments', { body: { key: 'carried-users', name: 'Carried' } });
     expect(created.statusCode).toBe(201);
     // The segment is written after the version bump in the same transaction: the patch still has it.
-    expect((await expectLastNoticeMatchesDatabase()).segments['carried-users']).toMatchObject({ key: 'carried-users', included: [], excluded: [] });
+    expect((await expectLastNoticeMatchesDatabase()).segments['carried-users']).toMatchObject({
+      key: 'carried-users',
+      included: [],
+      excluded: [],
+    });
 
     const deleted = await t.request('DELETE', '/api/environments/production/segments/carried-users');
     expect(deleted.statusCode).toBe(204);
@@ -76,7 +80,11 @@ describe('change notices carry the patch built by the replica that wrote', () =>
     const prisma = createPrisma(t.db.url, 1);
     const b = await buildApp({ prisma, redis, redisNamespace: namespace, streaming: { versionCheckIntervalMs: 60_000 } });
     const address = await b.listen({ port: 0, host: '127.0.0.1' });
-    closers.push(() => redis.disconnect(), () => prisma.$disconnect(), () => b.close());
+    closers.push(
+      () => redis.disconnect(),
+      () => prisma.$disconnect(),
+      () => b.close(),
+    );
     const key = await t.createToken('server', 'production', 'replica b');
     const client = await StreamClient.connect(`${address.replace(/^http/, 'ws')}/sdk/stream`, { key });
     closers.push(() => client.close());
@@ -141,14 +149,27 @@ describe('RedisChangeBus and the size of a carried patch', () => {
         flags: {},
         segments: { big: { key: 'big', included: ['x'.repeat(bytes)], excluded: [], rules: [], version: 1 } },
       });
-      const notice = (patch: Patch): ChangeNotice => ({ environmentId: 'e', environmentKey: 'production', version: 2, resourceType: 'segment', resourceKey: 'big', patch });
+      const notice = (patch: Patch): ChangeNotice => ({
+        environmentId: 'e',
+        environmentKey: 'production',
+        version: 2,
+        resourceType: 'segment',
+        resourceKey: 'big',
+        patch,
+      });
 
       await a.publish(notice(patchOf(1024)));
       await a.publish(notice(patchOf(MAX_NOTICE_BYTES)));
       await expect.poll(() => remote.length).toBe(2);
 
       expect(remote[0]!.patch).toEqual(patchOf(1024));
-      expect(remote[1]).toEqual({ environmentId: 'e', environmentKey: 'production', version: 2, resourceType: 'segment', resourceKey: 'big' });
+      expect(remote[1]).toEqual({
+        environmentId: 'e',
+        environmentKey: 'production',
+        version: 2,
+        resourceType: 'segment',
+        resourceKey: 'big',
+      });
       expect(local.map((n) => n.patch)).toEqual([patchOf(1024), patchOf(MAX_NOTICE_BYTES)]);
     } finally {
       await a.close();

@@ -3,15 +3,22 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
-import { buildApp, type AppOptions } from '../../../server/src/app.ts';
+import { type AppOptions, buildApp } from '../../../server/src/app.ts';
 import { createPrisma, type PrismaClient } from '../../../server/src/db/prisma.ts';
-import { createTestApp, type TestApp } from '../../helpers/app.ts';
 import { connectRedis } from '../../../server/src/server.ts';
+import { createTestApp, type TestApp } from '../../helpers/app.ts';
 
 /** A Redis namespace of its own, so that test files and runs never see each other's keys and notices. */
 export const testNamespace = () => `sy-test-${randomBytes(5).toString('hex')}`;
 
-export type Replica = { app: FastifyInstance; redis: Redis | null; prisma: PrismaClient | null; baseUrl: string; wsUrl: string; close(): Promise<void> };
+export type Replica = {
+  app: FastifyInstance;
+  redis: Redis | null;
+  prisma: PrismaClient | null;
+  baseUrl: string;
+  wsUrl: string;
+  close(): Promise<void>;
+};
 
 async function listen(app: FastifyInstance): Promise<{ baseUrl: string; wsUrl: string }> {
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -40,7 +47,11 @@ export async function startStreamingApp(
 }
 
 /** Another replica of `t`'s service: its own Fastify, Prisma pool and Redis connection, same database and namespace. */
-export async function startReplica(t: TestApp, namespace: string, options: Partial<Omit<AppOptions, 'redis' | 'prisma'>> = {}): Promise<Replica> {
+export async function startReplica(
+  t: TestApp,
+  namespace: string,
+  options: Partial<Omit<AppOptions, 'redis' | 'prisma'>> = {},
+): Promise<Replica> {
   const redis = await connectRedis(inject('redisUrl'), () => {});
   const prisma = createPrisma(t.db.url, 5);
   const app = await buildApp({ ...options, prisma, redis, redisNamespace: namespace });
@@ -96,7 +107,8 @@ export class StreamClient {
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
-    if (options.hello) client.send({ type: 'hello', sdkKey: options.key, ...(options.version === undefined ? {} : { version: options.version }) });
+    if (options.hello)
+      client.send({ type: 'hello', sdkKey: options.key, ...(options.version === undefined ? {} : { version: options.version }) });
     return client;
   }
 

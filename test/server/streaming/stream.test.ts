@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../helpers/app.ts';
-import { createFlag, environmentVersion, startStreamingApp, StreamClient, toggle, type Replica, type StreamMessage } from './stream-kit.ts';
+import { createFlag, environmentVersion, type Replica, StreamClient, type StreamMessage, startStreamingApp, toggle } from './stream-kit.ts';
 
-type Snapshot = { environment: string; version: number; flags: Record<string, { on: boolean; version: number }>; segments: Record<string, unknown> };
+type Snapshot = {
+  environment: string;
+  version: number;
+  flags: Record<string, { on: boolean; version: number }>;
+  segments: Record<string, unknown>;
+};
 const snapshotOf = (m: StreamMessage) => m.snapshot as Snapshot;
 
 describe('websocket stream /sdk/stream', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../helpers/app.ts';
 import { hashSecret } from '../../../server/src/auth/secrets.ts';
+import { createTestApp, type TestApp } from '../../helpers/app.ts';
 
 type TokenItem = { id: string; name: string; kind: string; environment: string | null; revokedAt: string | null };
 
@@ -13,7 +13,8 @@ describe('tokens API', () => {
 
   const create = (body: unknown, token?: string) => t.request('POST', '/api/tokens', { body, ...(token ? { token } : {}) });
   const listNames = async (query = '') => (await t.request('GET', `/api/tokens${query}`)).json().items.map((i: TokenItem) => i.name);
-  const auditRowsText = async () => JSON.stringify(await t.db.prisma.auditEvent.findMany(), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  const auditRowsText = async () =>
+    JSON.stringify(await t.db.prisma.auditEvent.findMany(), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 
   it('refuses every route without a token (401) and with server or client keys (403)', async () => {
     const serverKey = await t.createToken('server', 'production');
@@ -89,7 +90,13 @@ describe('tokens API', () => {
     for (const [body, paths] of cases) {
       const res = await create(body);
       expect(res.statusCode, JSON.stringify(body)).toBe(400);
-      expect(res.json().details.map((d: { path: string }) => d.path).sort(), JSON.stringify(body)).toEqual(paths);
+      expect(
+        res
+          .json()
+          .details.map((d: { path: string }) => d.path)
+          .sort(),
+        JSON.stringify(body),
+      ).toEqual(paths);
     }
     const unknownEnv = await create({ name: 'a', kind: 'server', environment: 'nowhere' });
     expect(unknownEnv.statusCode).toBe(404);
@@ -198,7 +205,10 @@ describe('tokens API', () => {
   it('lets only one of two concurrent revocations of the last two admin tokens succeed', async () => {
     const other = (await create({ name: 'second admin', kind: 'admin' })).json();
     const seed = await t.db.prisma.apiToken.findFirstOrThrow({ where: { name: 'admin (SWITCHYARD_ADMIN_TOKEN)' } });
-    const results = await Promise.all([t.request('DELETE', `/api/tokens/${seed.id}`), t.request('DELETE', `/api/tokens/${other.id}`, { token: other.secret })]);
+    const results = await Promise.all([
+      t.request('DELETE', `/api/tokens/${seed.id}`),
+      t.request('DELETE', `/api/tokens/${other.id}`, { token: other.secret }),
+    ]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
     expect(await t.db.prisma.apiToken.count({ where: { kind: 'admin', revokedAt: null } })).toBe(1);
   });
