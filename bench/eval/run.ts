@@ -431,6 +431,6 @@ if (args.out) {
     })),
     memory: memory ?? null,
   };
-  writeFileSync(out, JSON.stringify(json, null, 2) + '\n');
+  writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`\nwrote ${path.relative(process.cwd(), out) || out}`);
 }

@@ -227,7 +227,7 @@ function report(): void {
       'other cores busy': r.otherBusyCores,
     })),
   );
-  console.log('\nHow: ' + rows.map((r) => `${r.endpoint}${r.cached ? '' : ' uncached'}: ${r.method}`).join('; '));
+  console.log(`\nHow: ${rows.map((r) => `${r.endpoint}${r.cached ? '' : ' uncached'}: ${r.method}`).join('; ')}`);
   console.log(
     '\nFor comparison, NOT measured in this run (measured earlier on this machine type, issue 4): Unleash 8.2\n' +
       '  client features API ~1,700 req/s; frontend (evaluation) API ~1,450 req/s; p99 60-80 ms.',

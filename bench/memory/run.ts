@@ -142,7 +142,14 @@ async function connect(url: string, count: number) {
       if (patches >= target) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`the clients received ${patches} of ${target} patches within 10 s`)), 10_000);
-        waiter = { target, resolve: () => (clearTimeout(timer), (waiter = null), resolve()) };
+        waiter = {
+          target,
+          resolve: () => {
+            clearTimeout(timer);
+            waiter = null;
+            resolve();
+          },
+        };
       });
     },
   };

@@ -63,12 +63,16 @@ function onMessage(i: number, socket: WebSocket, data: WebSocket.RawData): void 
       return;
     case 'patch':
       if (message.version <= version[i]!) return;
-      if (message.fromVersion > version[i]!) return socket.send('{"type":"resync"}');
+      if (message.fromVersion > version[i]!) {
+        socket.send('{"type":"resync"}');
+        return;
+      }
       version[i] = message.version;
       if (Object.hasOwn(message.flags, config.flagKey)) setOn(i, message.flags[config.flagKey]?.on, t);
       return;
     case 'ping':
-      return socket.send(`{"type":"pong","t":${Number(message.t)}}`);
+      socket.send(`{"type":"pong","t":${Number(message.t)}}`);
+      return;
   }
 }
 

@@ -130,7 +130,10 @@ async function measure(api: AdminApi, replicas: ServerProcess[], serverKeys: str
       seen.forEach((s, k) => {
         const first = Math.floor((clients * k) / loads.length);
         s.seenAt.forEach((t, i) => {
-          if (t === 0) return void missed++;
+          if (t === 0) {
+            missed++;
+            return;
+          }
           const latency = Math.max(0, t - answered);
           const replica = (first + i) % replicas.length;
           latenciesMs.push(latency);

@@ -314,6 +314,7 @@ function hashAfterPrefix(p: HashPrefix, value: string): void {
  */
 export function hashFraction(p: HashPrefix, value: string): number {
   hashAfterPrefix(p, value);
+  // biome-ignore lint/correctness/noPrecisionLoss: LaunchDarkly's bucketing divides by this literal, rounded as it is
   return ((H[0]! >>> 0) * 268435456 + (H[1]! >>> 4)) / 0xfffffffffffffff;
 }
 

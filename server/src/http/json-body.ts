@@ -56,7 +56,7 @@ function firstProblem(root: unknown): ErrorDetail | null {
     if (value === null || typeof value !== 'object') continue;
     if (path.length - 1 >= MAX_JSON_DEPTH) return { path: formatPath(path), message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
     if (Array.isArray(value)) {
-      value.forEach((item, index) => stack.push({ value: item, path: [...path, index] }));
+      for (const [index, item] of value.entries()) stack.push({ value: item, path: [...path, index] });
       continue;
     }
     for (const [key, item] of Object.entries(value)) {

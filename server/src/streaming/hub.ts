@@ -116,7 +116,10 @@ export class StreamHub {
   }
 
   onNotice(notice: ChangeNotice): void {
-    if (notice.resourceType === 'token') return this.disconnectToken(notice.resourceKey);
+    if (notice.resourceType === 'token') {
+      this.disconnectToken(notice.resourceKey);
+      return;
+    }
     const channel = this.channels.get(notice.environmentKey);
     if (!channel) return;
     if (notice.patch && notice.patch.version === notice.version) channel.receive(notice.patch);

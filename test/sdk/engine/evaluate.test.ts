@@ -493,6 +493,6 @@ describe('allFlags', () => {
 
   it('an unknown segment in one flag does not disturb the others', () => {
     const s = snapshot([ruleFlag({ attribute: '', op: 'segmentMatch', values: ['ghost'] }), flag('g')], [segment('real')]);
-    expect(allFlags(s, user)['f']!.reason.kind).toBe('FALLTHROUGH');
+    expect(allFlags(s, user).f!.reason.kind).toBe('FALLTHROUGH');
   });
 });

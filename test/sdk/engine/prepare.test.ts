@@ -86,7 +86,7 @@ describe('prepareSnapshot', () => {
     const p = prepareSnapshot(raw);
     for (const ctx of contexts) evaluate(p, 'f', ctx, null);
     expect(raw).toEqual(before);
-    expect(Object.isFrozen(raw.flags['f']!.variations[0])).toBe(false);
+    expect(Object.isFrozen(raw.flags.f!.variations[0])).toBe(false);
   });
 
   it('does not modify the context', () => {

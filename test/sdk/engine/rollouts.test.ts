@@ -11,6 +11,7 @@ import { flag, snapshot } from './helpers.ts';
 /** The reference: exactly what LaunchDarkly's JS SDKs compute, with node:crypto's SHA-1. */
 function referenceBucket(hashInput: string): number {
   const hex = createHash('sha1').update(hashInput).digest('hex');
+  // biome-ignore lint/correctness/noPrecisionLoss: LaunchDarkly's bucketing divides by this literal, rounded as it is
   return parseInt(hex.substring(0, 15), 16) / 0xfffffffffffffff;
 }
 
@@ -164,6 +165,7 @@ describe('rollouts', () => {
     for (const n of [0.5, true, ['x'], undefined]) expect(served(rollout, { key: 'k', n })).toBe(0);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the title quotes the template the hash input follows
   it('with a seed, the hash input is `${seed}.${value}` and the flag key and salt no longer matter', () => {
     const rollout: Rollout = {
       seed: 61,

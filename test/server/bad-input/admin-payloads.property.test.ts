@@ -220,10 +220,9 @@ describe('generated bad admin payloads', () => {
   }, 60_000);
 
   it('refuses a valid payload sent with a content type other than JSON, or with none', async () => {
-    const multipart = (fields: Record<string, unknown>) =>
-      Object.entries(fields)
-        .map(([k, v]) => `--xyz\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${typeof v === 'string' ? v : JSON.stringify(v)}\r\n`)
-        .join('') + '--xyz--\r\n';
+    const part = ([name, value]: [string, unknown]) =>
+      `--xyz\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${typeof value === 'string' ? value : JSON.stringify(value)}\r\n`;
+    const multipart = (fields: Record<string, unknown>) => `${Object.entries(fields).map(part).join('')}--xyz--\r\n`;
     await refusedProperty(
       fc.record({
         route: routeArb,

@@ -56,7 +56,7 @@ describe('regular expressions in matches', () => {
   it('evaluates accepted patterns against long hostile inputs, remotely and in the SDK engine', async () => {
     expect((await t.request('PUT', CONFIG, { body: config(ACCEPTED) })).statusCode).toBe(200);
     const hostile = ['a', '0', ' ', 'ab', 'c'].flatMap((unit) => [
-      unit.repeat(LIMITS.maxContextStringLength / unit.length - 1) + '!',
+      `${unit.repeat(LIMITS.maxContextStringLength / unit.length - 1)}!`,
       unit.repeat(LIMITS.maxContextStringLength / unit.length),
     ]);
 

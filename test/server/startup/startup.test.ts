@@ -138,7 +138,10 @@ describe('npm start', () => {
     const stream = () =>
       new WebSocket(`${url.replace(/^http/, 'ws')}/sdk/stream`, { headers: { authorization: `Bearer ${key.body.secret as string}` } });
     const first = stream();
-    await new Promise((resolve, reject) => (first.once('message', resolve), first.once('error', reject)));
+    await new Promise((resolve, reject) => {
+      first.once('message', resolve);
+      first.once('error', reject);
+    });
     const second = stream();
     const outcome = await new Promise<string>((resolve) => {
       second.once('message', () => resolve('accepted'));

@@ -23,7 +23,7 @@ describe('change notices carry the patch built by the replica that wrote', () =>
   let t: TestApp;
   let server: Replica;
   let namespace: string;
-  const closers: (() => Promise<unknown> | void)[] = [];
+  const closers: (() => unknown)[] = [];
 
   beforeAll(async () => {
     // A long version check, so that only notices (not the safety net) move the stream in these tests.
