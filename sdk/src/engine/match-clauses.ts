@@ -85,8 +85,8 @@ function matchValue(c: PreparedClause, v: unknown): number {
       return typeof v === 'string' ? anyString(c, v) : WRONG;
     case OP_MATCHES: {
       if (typeof v !== 'string') return WRONG;
-      const rs = c.regexes;
-      for (let i = 0; i < rs.length; i++) if (rs[i]!.test(v)) return MATCH;
+      const ps = c.patterns;
+      for (let i = 0; i < ps.length; i++) if (ps[i]!.test(v)) return MATCH;
       return NO_MATCH;
     }
     case OP_LESS_THAN:

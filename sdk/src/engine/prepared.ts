@@ -2,7 +2,7 @@
  * The prepared form of a snapshot that evaluation walks: classes, so that every instance of one has one
  * shape (monomorphic property access on the hot path). Built by prepareSnapshot (./prepare/).
  */
-import type { EvaluationDetail, SemVer } from '../model/index.ts';
+import type { EvaluationDetail, PatternMatcher, SemVer } from '../model/index.ts';
 import { KIND_JSON } from './codes.ts';
 import type { HashPrefix } from './sha1.ts';
 
@@ -18,7 +18,8 @@ export class PreparedClause {
     readonly strings: readonly string[],
     /** Numbers for numeric operators; epoch milliseconds for before / after. */
     readonly numbers: readonly number[],
-    readonly regexes: readonly RegExp[],
+    /** matches: the native RegExp or the linear-time matcher, whichever runs the pattern safely (model/regex.ts). */
+    readonly patterns: readonly PatternMatcher[],
     readonly semvers: readonly SemVer[],
     /** `in`: strings, numbers and booleans are kept apart, so "5" and 5 never collide. */
     readonly inStrings: ReadonlySet<string> | null,

@@ -22,6 +22,7 @@ export type {
 } from './flag.ts';
 export { FLAG_KINDS } from './flag.ts';
 export { LIMITS, TOTAL_WEIGHT } from './limits.ts';
+export { MAX_REGEX_STATES } from './linear-regex/nfa.ts';
 export { type ClauseValue, clauseValueProblem, isOperator, OPERATOR_TABLE, OPERATORS, type Operator } from './operators.ts';
 export {
   type ClientMessage,
@@ -36,7 +37,7 @@ export {
   type SnapshotMessage,
   VERSION_HEADER,
 } from './protocol.ts';
-export { compileSafeRegex, MAX_REGEX_LENGTH, unsafeRegexReason } from './regex.ts';
+export { compileSafeRegex, MAX_REGEX_LENGTH, type PatternMatcher, unsafeRegexReason } from './regex.ts';
 export type { SegmentDefinition, SegmentRule } from './segment.ts';
 export { compareSemVer, parseSemVer, type SemVer } from './semver.ts';
 export type { Snapshot } from './snapshot.ts';

@@ -2,8 +2,8 @@
  * The `matches` operator's patterns: JavaScript regular expressions, compiled without flags and used
  * with `RegExp.prototype.test` (unanchored: "abc" matches "xabcx"; anchor with ^...$ explicitly).
  *
- * Because patterns come from administrators and run on every evaluation in every SDK, a conservative
- * static check refuses patterns that may backtrack catastrophically. A pattern is refused when:
+ * Patterns come from administrators and run on every evaluation in every SDK, in Node, browsers and edge
+ * runtimes alike, so no pattern may make a match slow. A pattern is refused when:
  *
  *  1. it is longer than MAX_REGEX_LENGTH characters;
  *  2. it does not compile;
@@ -12,17 +12,30 @@
  *     quantifier (`*`, `+`, `?`, `{...}`) anywhere inside it, e.g. `(a+)+`, `(a*)*`, `(?:a?b)+`,
  *     `((ab)+c)*`;
  *  5. a group that is repeated contains an alternation `|`, e.g. `(a|a)*`, `(com|org)+`;
- *  6. it contains a lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`).
+ *  6. it contains a lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`);
+ *  7. its linear-time matcher would need more than MAX_REGEX_STATES states (./linear-regex/nfa.ts):
+ *     bounded repeats are written out, so `.{0,5000}` is refused.
  *
- * This refuses some harmless patterns; it does not prove every accepted pattern linear (e.g.
- * `.*.*.*=x` is polynomial). That is what rule 3 and 6 are for: every accepted pattern can run on
- * V8's non-backtracking engine, which the server and the Node SDK switch on as a fallback for
- * matches that backtrack excessively (see `runtime/linear-regexp.ts`).
+ * An accepted pattern is matched in time linear in the input, without any engine flag: a pattern with a
+ * choice to come back to (an alternation, or a quantifier such as `*`, `+`, `?`, `{n,m}`) runs on the
+ * linear-time matcher of ./linear-regex/ (a Thompson NFA over UTF-16 code units, with the same results
+ * as `RegExp.prototype.test`), the others on the native RegExp, which cannot backtrack on them. Rules
+ * 3 to 6 predate the matcher: they keep refusing what was refused, and 3 and 6 are what no linear-time
+ * matcher can run.
  */
+import { hasChoicePoints } from './linear-regex/ast.ts';
+import { LinearMatcher } from './linear-regex/match.ts';
+import { buildNfa, MAX_REGEX_STATES } from './linear-regex/nfa.ts';
+import { parsePattern } from './linear-regex/parse.ts';
 
 export const MAX_REGEX_LENGTH = 500;
 
-type RegexProblem = { ok: true; regex: RegExp } | { ok: false; message: string };
+/** What the engine calls for a pattern: a native RegExp, or the linear-time matcher, with the same results. */
+export interface PatternMatcher {
+  test(input: string): boolean;
+}
+
+type RegexProblem = { ok: true; matcher: PatternMatcher } | { ok: false; message: string };
 
 /** Returns a reason when the pattern's structure is potentially catastrophic, else undefined. */
 export function unsafeRegexReason(pattern: string): string | undefined {
@@ -59,10 +72,10 @@ export function unsafeRegexReason(pattern: string): string | undefined {
       continue;
     }
     if (ch === '[') {
-      // Skip a character class; `]` right after `[` or `[^` is literal, escapes are skipped.
+      // Skip a character class, escapes included. A `]` right after `[` or `[^` ends it: in JavaScript `[]`
+      // matches nothing and `[^]` any code unit (a literal `]` there is a POSIX rule, not JavaScript's).
       i++;
       if (pattern[i] === '^') i++;
-      if (pattern[i] === ']') i++;
       while (i < n && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
       i++;
       const [len] = quantifierAt(i);
@@ -119,7 +132,7 @@ export function unsafeRegexReason(pattern: string): string | undefined {
   return undefined;
 }
 
-/** Compile a `matches` pattern, refusing what the static check above refuses. */
+/** Compile a `matches` pattern, refusing what the checks above refuse, into the matcher that runs it in linear time. */
 export function compileSafeRegex(pattern: string): RegexProblem {
   if (pattern.length > MAX_REGEX_LENGTH) return { ok: false, message: `pattern is longer than ${MAX_REGEX_LENGTH} characters` };
   let regex: RegExp;
@@ -130,5 +143,12 @@ export function compileSafeRegex(pattern: string): RegexProblem {
   }
   const unsafe = unsafeRegexReason(pattern);
   if (unsafe !== undefined) return { ok: false, message: `potentially catastrophic pattern: ${unsafe}` };
-  return { ok: true, regex };
+  const parsed = parsePattern(pattern);
+  if (!parsed.ok) return { ok: false, message: `unsupported pattern: ${parsed.message}` };
+  const nfa = buildNfa(parsed.node);
+  if (!nfa.ok) {
+    const needs = Number.isFinite(nfa.states) ? `${nfa.states} states` : 'unboundedly many states';
+    return { ok: false, message: `pattern is too large: its linear-time matcher needs ${needs}, more than ${MAX_REGEX_STATES}` };
+  }
+  return { ok: true, matcher: hasChoicePoints(parsed.node) ? new LinearMatcher(nfa.nfa) : regex };
 }

@@ -25,7 +25,7 @@ function importsOf(file: string): string[] {
 
 describe('engine and model dependencies', () => {
   it.each(sourceFiles('model'))('%s imports only other model files', (file) => {
-    for (const target of importsOf(file)) expect(target, `${file} imports ${target}`).toMatch(/^model\/[a-z0-9-]+\.ts$/);
+    for (const target of importsOf(file)) expect(target, `${file} imports ${target}`).toMatch(/^model\/([a-z0-9-]+\/)*[a-z0-9-]+\.ts$/);
   });
 
   it.each(sourceFiles('engine'))('%s imports only other engine files and the model', (file) => {

@@ -116,6 +116,8 @@ describe('matches: safe regular expressions', () => {
     '(?<year>\\d{4})-(?<m>\\d\\d)',
     'a+?b*?',
     '.*.*.*=x',
+    '[]]',
+    '^[^]*$',
   ])('accepts %j', (pattern) => {
     expect(compileSafeRegex(pattern).ok).toBe(true);
   });
@@ -129,6 +131,9 @@ describe('matches: safe regular expressions', () => {
     ['([a-z]+)*$', /nested quantifiers/],
     ['(a|a)*', /alternation/],
     ['(x|y){1,5}', /alternation/],
+    // `[]` and `[^]` are whole classes in JavaScript: what follows them is checked too.
+    ['[](a+)+', /nested quantifiers/],
+    ['[^](a|aa)+$', /alternation/],
     ['(a)\\1', /backreferences/],
     ['(?<n>a)\\k<n>', /backreferences/],
     ['(?=a)\\w+', /lookarounds/],

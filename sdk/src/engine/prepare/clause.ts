@@ -1,5 +1,13 @@
 /** Compiling a clause: its operator's code and its values in the form that operator compares against. */
-import { clauseValueProblem, compileSafeRegex, isOperator, parseSemVer, type SemVer, toInstant } from '../../model/index.ts';
+import {
+  clauseValueProblem,
+  compileSafeRegex,
+  isOperator,
+  type PatternMatcher,
+  parseSemVer,
+  type SemVer,
+  toInstant,
+} from '../../model/index.ts';
 import { operatorCode } from '../codes.ts';
 import { PreparedClause } from '../prepared.ts';
 import { arrayField, fail, isRecord } from './read.ts';
@@ -20,7 +28,7 @@ function prepareClause(raw: unknown, segmentRefs: string[]): PreparedClause {
   }
   const strings: string[] = [];
   const numbers: number[] = [];
-  const regexes: RegExp[] = [];
+  const patterns: PatternMatcher[] = [];
   const semvers: SemVer[] = [];
   let inStrings: Set<string> | null = null;
   let inNumbers: Set<number> | null = null;
@@ -50,7 +58,7 @@ function prepareClause(raw: unknown, segmentRefs: string[]): PreparedClause {
       for (const v of values) {
         const r = compileSafeRegex(v as string);
         if (!r.ok) fail(r.message);
-        regexes.push(r.regex);
+        patterns.push(r.matcher);
       }
       break;
     case 'lessThan':
@@ -80,7 +88,7 @@ function prepareClause(raw: unknown, segmentRefs: string[]): PreparedClause {
     negate === true,
     strings,
     numbers,
-    regexes,
+    patterns,
     semvers,
     inStrings,
     inNumbers,
