@@ -2,6 +2,11 @@ import { z } from 'zod';
 
 const Filter = z.string().min(1).max(200);
 
+/** Event ids are PostgreSQL bigints: a cursor past the largest could name no event (and Prisma would fail on it). */
+const MAX_EVENT_ID = 2n ** 63n - 1n;
+const CURSOR_PATTERN = /^[1-9]\d{0,18}$/;
+const CURSOR_MESSAGE = 'must be the nextCursor of a previous page';
+
 export const AuditQuerySchema = z
   .object({
     flag: Filter.optional().describe('only events about this flag key'),
@@ -14,7 +19,8 @@ export const AuditQuerySchema = z
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z
       .string()
-      .regex(/^[1-9]\d{0,18}$/, 'must be the nextCursor of a previous page')
+      .regex(CURSOR_PATTERN, CURSOR_MESSAGE)
+      .refine((cursor) => !CURSOR_PATTERN.test(cursor) || BigInt(cursor) <= MAX_EVENT_ID, CURSOR_MESSAGE)
       .optional()
       .describe('opaque: the nextCursor of the previous page'),
   })

@@ -2,12 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type ErrorDetail, formatPath } from '../errors/index.ts';
 import { HttpError } from './http-error.ts';
+import { textProblem } from './storable-text.ts';
 
 /** Deepest nesting a JSON body may have (a json flag's variation values may nest 64 levels inside it). */
 export const MAX_JSON_DEPTH = 100;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const invalidBody = (code: string, message: string) => new HttpError(400, code, message, [{ path: 'body', message }]);
 
@@ -18,12 +18,17 @@ const invalidBody = (code: string, message: string) => new HttpError(400, code, 
  * - the body must be valid UTF-8 (Fastify's parser would replace bad bytes with U+FFFD);
  * - no string (key or value) may contain U+0000 or an unpaired surrogate such as "\ud800";
  * - nesting is bounded, and no object may have a `__proto__` key or a `constructor.prototype`
- *   (the same protection as Fastify's, with the field's path in the answer).
+ *   (the same protection as Fastify's, with the field's path in the answer);
+ * - an empty body is no body on a route that takes none (an action such as `POST .../archive` sent
+ *   by a client that always sets the content type), and a 400 naming `body` on a route that takes one.
  */
 export default fp(async function jsonBody(app: FastifyInstance) {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request: FastifyRequest, body: Buffer, done) => {
-    if (body.length === 0) return done(invalidBody('bad_request', 'The body is empty but its content type is application/json'), undefined);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
+    if (body.length === 0) {
+      if (request.routeOptions.schema?.body === undefined) return done(null, undefined);
+      return done(invalidBody('bad_request', 'The body is empty but its content type is application/json'), undefined);
+    }
     let text: string;
     try {
       text = utf8.decode(body);
@@ -49,7 +54,7 @@ function firstProblem(root: unknown): ErrorDetail | null {
   while (stack.length > 0) {
     const { value, path } = stack.pop()!;
     if (typeof value === 'string') {
-      const problem = stringProblem(value);
+      const problem = textProblem(value);
       if (problem) return { path: formatPath(path), message: problem };
       continue;
     }
@@ -60,7 +65,7 @@ function firstProblem(root: unknown): ErrorDetail | null {
       continue;
     }
     for (const [key, item] of Object.entries(value)) {
-      const keyProblem = key === '__proto__' ? 'the key "__proto__" is not allowed' : stringProblem(key);
+      const keyProblem = key === '__proto__' ? 'the key "__proto__" is not allowed' : textProblem(key);
       if (keyProblem) return { path: formatPath([...path, key]), message: keyProblem };
       if (key === 'constructor' && item !== null && typeof item === 'object' && Object.hasOwn(item, 'prototype')) {
         return { path: formatPath([...path, key, 'prototype']), message: 'the key "constructor.prototype" is not allowed' };
@@ -69,10 +74,4 @@ function firstProblem(root: unknown): ErrorDetail | null {
     }
   }
   return null;
-}
-
-function stringProblem(text: string): string | undefined {
-  if (text.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
-  if (UNPAIRED_SURROGATE.test(text)) return 'must not contain an unpaired UTF-16 surrogate';
-  return undefined;
 }

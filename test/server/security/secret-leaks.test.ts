@@ -2,8 +2,10 @@
  * A full scenario against an app logging at `trace` into memory; afterwards no secret and no secret
  * hash may appear in the log, in any error answer, in the audit log or in any URL requested.
  */
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { generateSecret, hashSecret } from '../../../server/src/auth/secrets.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 
@@ -52,6 +54,33 @@ beforeAll(async () => {
   expect((await call('GET', '/sdk/snapshot', server.secret)).statusCode).toBe(200);
   expect((await call('POST', '/sdk/evaluate', client.secret, { context: { key: 'u' } })).statusCode).toBe(200);
 
+  // Keys in query strings, where some clients put them: refused (only the Authorization header counts), and
+  // kept out of the log although each request is logged with its URL.
+  for (const [method, url] of [
+    ['GET', `/api/flags?token=${admin2.secret}`],
+    ['GET', `/sdk/snapshot?sdkKey=${server.secret}`],
+    ['POST', `/sdk/evaluate?clientKey=${client.secret}`],
+    ['GET', `/sdk/stream?sdkKey=${server.secret}`],
+    ['GET', `/api/environments?limit=5&${t.adminToken}`],
+  ] as const) {
+    const res = await t.app.inject({ method, url, ...(method === 'POST' ? { payload: { context: { key: 'u' } } } : {}) });
+    expect([401, 426]).toContain(res.statusCode);
+    errorAnswers.push(`${res.statusCode} ${JSON.stringify(res.headers)} ${res.body}`);
+  }
+  // The same on a real websocket upgrade, which Fastify handles (and logs) as a request too.
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = t.app.server.address() as AddressInfo;
+  const wrongKey = generateSecret('server');
+  secrets.push(wrongKey);
+  const closeCode = await new Promise<number>((resolve) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/sdk/stream?sdkKey=${server.secret}`, {
+      headers: { authorization: `Bearer ${wrongKey}` },
+    });
+    socket.on('close', (code) => resolve(code));
+    socket.on('error', () => {});
+  });
+  expect([4401, 4429]).toContain(closeCode);
+
   // Wrong ones: unknown, wrong kind, malformed, past the rate limit.
   const unknown = generateSecret('admin');
   secrets.push(unknown);
@@ -81,8 +110,10 @@ describe('secrets never leak', () => {
   it('captured a real trace log of the scenario', () => {
     const log = logLines.join('');
     expect(t.app.log.level).toBe('trace');
-    expect(log).toContain('incoming request');
+    expect(log).toContain('request completed');
     expect(log).toContain('/api/tokens');
+    expect(log).toContain('"url":"/sdk/snapshot?sdkKey=[redacted]"');
+    expect(log).toContain('"url":"/api/environments?limit=[redacted]&[redacted]"');
   });
 
   it('no secret and no secret hash in the log, error answers, audit entries or URLs', async () => {

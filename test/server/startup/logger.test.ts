@@ -3,8 +3,11 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { withRedaction } from '../../../server/src/http/log-redaction.ts';
 import { describeUrl, loggerOptions } from '../../../server/src/server.ts';
+import { createTestApp } from '../../helpers/app.ts';
 
-function capturingApp(level: Parameters<typeof loggerOptions>[0]) {
+type Level = Parameters<typeof loggerOptions>[0];
+
+function capture() {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
@@ -12,9 +15,27 @@ function capturingApp(level: Parameters<typeof loggerOptions>[0]) {
       done();
     },
   });
+  return { lines, stream };
+}
+
+function capturingApp(level: Level) {
+  const { lines, stream } = capture();
   // As buildApp does with the logger server.ts gives it.
   const app = Fastify({ logger: withRedaction({ ...loggerOptions(level), stream }) });
   return { app, lines };
+}
+
+/** The log lines of a real app, logging as in production at `level`, while it answers `urls`. */
+async function requestLog(level: Level, urls: string[]): Promise<Record<string, unknown>[]> {
+  const { lines, stream } = capture();
+  const t = await createTestApp({ logger: { ...loggerOptions(level), stream } });
+  try {
+    lines.length = 0; // start-up lines are not the requests'
+    for (const url of urls) await t.request('GET', url);
+    return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  } finally {
+    await t.close();
+  }
 }
 
 describe('the server log', () => {
@@ -43,6 +64,31 @@ describe('the server log', () => {
     await app.close();
     expect(lines.join('')).not.toContain('hidden');
     expect(lines.join('')).toContain('shown');
+  });
+
+  it('leaves out Fastify\'s JSON "Server listening at" line: start-up prints its own, for people', async () => {
+    const { app, lines } = capturingApp('info');
+    app.log.info('kept');
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    await app.close();
+    expect(lines.join('')).toContain('"msg":"kept"');
+    expect(lines.join('')).not.toContain('Server listening');
+  });
+
+  it('writes no line per request at info', async () => {
+    expect(await requestLog('info', ['/healthz', '/api/flags?limit=5', '/api/nothing-here'])).toEqual([]);
+  });
+
+  it('writes one line per request at debug: method, URL with its query values censored, status and time', async () => {
+    const log = await requestLog('debug', ['/healthz', '/api/flags?limit=5&q=s3cr3t-looking', '/api/nothing-here']);
+    const requests = log.filter((line) => line.msg === 'request completed');
+    expect(requests).toEqual([
+      expect.objectContaining({ level: 20, method: 'GET', url: '/healthz', statusCode: 200, responseTime: expect.any(Number) }),
+      expect.objectContaining({ method: 'GET', url: '/api/flags?limit=[redacted]&q=[redacted]', statusCode: 200 }),
+      expect.objectContaining({ method: 'GET', url: '/api/nothing-here', statusCode: 404 }),
+    ]);
+    expect(log).toHaveLength(3);
+    expect(JSON.stringify(log)).not.toContain('s3cr3t');
   });
 
   it('prints service URLs without their credentials', () => {
