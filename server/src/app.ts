@@ -23,6 +23,8 @@ import errorHandlerPlugin from './http/error-handler.ts';
 import jsonBodyPlugin from './http/json-body.ts';
 import { withRedaction } from './http/log-redaction.ts';
 import openApiPlugin from './http/openapi.ts';
+import queryTextPlugin from './http/query-text.ts';
+import { CompactRequestLog } from './http/request-log.ts';
 import routeRegistryPlugin from './http/route-registry.ts';
 import securityHeadersPlugin from './http/security-headers.ts';
 import sdkApiRoutes from './sdk-api/routes.ts';
@@ -57,6 +59,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   enableLinearRegexpFallback();
   const app = Fastify({
     logger: withRedaction(options.logger),
+    logController: new CompactRequestLog(),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     routerOptions: { maxParamLength: 200 },
     clientErrorHandler,
@@ -70,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errorHandlerPlugin);
   await app.register(securityHeadersPlugin);
   await app.register(jsonBodyPlugin);
+  await app.register(queryTextPlugin);
   await app.register(openApiPlugin);
   await app.register(prismaPlugin, { prisma: options.prisma });
   const redisNamespace = options.redisNamespace ?? 'switchyard';

@@ -28,6 +28,15 @@ async function toggleWithoutNotice(t: TestApp, flagKey: string, environmentKey: 
   });
 }
 
+/** Real HTTP to a replica (not inject): what a client sees, over the network. */
+function call(replica: Replica, method: string, path: string, token: string, body?: unknown): Promise<Response> {
+  return fetch(`${replica.baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
 describe('two replicas sharing Postgres and Redis', () => {
   let t: TestApp;
   let a: Replica;
@@ -105,5 +114,64 @@ describe('two replicas sharing Postgres and Redis', () => {
     const patch = await onB.next('patch', 5000);
     expect(patch.version).toBe(version);
     expect((patch.flags as FlagMap)['new-checkout']!.on).toBe(false);
+  });
+
+  it('cuts a deleted environment off at once on every replica: its keys get 401 and its streams close with 4401', async () => {
+    const admin = t.adminToken;
+    expect((await call(a, 'POST', '/api/environments', admin, { key: 'doomed', name: 'Doomed' })).status).toBe(201);
+    const doomedServerKey = await t.createToken('server', 'doomed');
+    const doomedClientKey = await t.createToken('client', 'doomed');
+    const evaluate = () => call(b, 'POST', '/sdk/evaluate', doomedClientKey, { context: { key: 'u' } });
+    // Replica B knows both keys, and holds the environment's snapshot and an evaluation in its caches.
+    expect((await call(b, 'GET', '/sdk/snapshot', doomedServerKey)).status).toBe(200);
+    expect((await evaluate()).status).toBe(200);
+    expect((await evaluate()).headers.get('x-switchyard-cache')).toBe('hit');
+    const streams = [
+      await StreamClient.connect(a.wsUrl, { key: doomedServerKey }),
+      await StreamClient.connect(b.wsUrl, { key: doomedServerKey }),
+    ];
+    clients.push(...streams);
+    for (const stream of streams) await stream.next('snapshot');
+
+    expect((await call(a, 'DELETE', '/api/environments/doomed', admin)).status).toBe(204);
+    const deletedAt = Date.now();
+    const snapshot = await call(b, 'GET', '/sdk/snapshot', doomedServerKey);
+    expect(snapshot.status).toBe(401);
+    expect(await snapshot.json()).toMatchObject({ error: 'unauthorized' });
+    expect((await evaluate()).status).toBe(401);
+    for (const stream of streams) expect(await stream.closed).toEqual({ code: 4401, reason: 'environment no longer exists' });
+    expect(Date.now() - deletedAt).toBeLessThan(1000); // the heartbeat safety net is 15 s away
+    const again = await StreamClient.connect(b.wsUrl, { key: doomedServerKey });
+    expect((await again.closed).code).toBe(4401);
+  });
+
+  it('serves a re-created environment of the same key its own rules, never what was cached for the deleted one', async () => {
+    const admin = t.adminToken;
+    await createFlag(t, 'phoenix-a', { clientSideAvailable: true });
+    await createFlag(t, 'phoenix-b', { clientSideAvailable: true });
+    const flagsOn = async (res: Response) => {
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { version: number; flags: Record<string, { on?: boolean; value?: boolean }> };
+      return { version: body.version, on: Object.fromEntries(Object.entries(body.flags).map(([k, f]) => [k, f.on ?? f.value])) };
+    };
+    const read = async (server: string, client: string) => ({
+      snapshot: await flagsOn(await call(b, 'GET', '/sdk/snapshot', server)),
+      evaluation: await flagsOn(
+        await call(b, 'POST', '/sdk/evaluate', client, { context: { key: 'u' }, flags: ['phoenix-a', 'phoenix-b'] }),
+      ),
+    });
+
+    expect((await call(a, 'POST', '/api/environments', admin, { key: 'phoenix', name: 'Phoenix' })).status).toBe(201);
+    await toggle(t, 'phoenix-a', 'phoenix', true);
+    const before = await read(await t.createToken('server', 'phoenix'), await t.createToken('client', 'phoenix'));
+    expect(before.snapshot).toMatchObject({ version: 1, on: { 'phoenix-a': true, 'phoenix-b': false } });
+    expect(before.evaluation).toEqual({ version: 1, on: { 'phoenix-a': true, 'phoenix-b': false } });
+
+    expect((await call(a, 'DELETE', '/api/environments/phoenix', admin)).status).toBe(204);
+    expect((await call(a, 'POST', '/api/environments', admin, { key: 'phoenix', name: 'Phoenix again' })).status).toBe(201);
+    await toggle(t, 'phoenix-b', 'phoenix', true); // version 1 again, with other rules
+    const after = await read(await t.createToken('server', 'phoenix'), await t.createToken('client', 'phoenix'));
+    expect(after.snapshot).toMatchObject({ version: 1, on: { 'phoenix-a': false, 'phoenix-b': true } });
+    expect(after.evaluation).toEqual({ version: 1, on: { 'phoenix-a': false, 'phoenix-b': true } });
   });
 });

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createClient, type FlagsClient } from '../../sdk/src/client/index.ts';
+import { createClient, type FlagsClient, type StreamError } from '../../sdk/src/client/index.ts';
 import type { ClientOptions } from '../../sdk/src/client/types.ts';
 import { SwitchyardProvider } from '../../sdk/src/openfeature/index.ts';
 import { buildApp } from '../../server/src/app.ts';
@@ -134,6 +134,23 @@ describe('SDK client against the Switchyard server', () => {
     const refused = client({ sdkKey: key.secret });
     expect(await refused.ready()).toBe(false);
     expect(refused.keyRejected).toBe(true);
+  });
+
+  it("tells the application, in the server's words, that a client key cannot be used by a server SDK", async () => {
+    const key = await api('POST', '/api/tokens', { name: 'browser key', kind: 'client', environment: 'production' });
+    for (const streaming of [true, false]) {
+      const flags = client({ sdkKey: key.secret, streaming });
+      const errors: Error[] = [];
+      flags.on('error', (err) => errors.push(err));
+      expect(await flags.ready()).toBe(false);
+      expect(flags.keyRejected).toBe(true);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.message, `streaming: ${streaming}`).toMatch(/needs a server SDK key.*a client key/);
+      expect((errors[0] as StreamError).reason).toBe(
+        streaming ? 'the stream needs a server SDK key, not a client key' : 'This route needs a server SDK key; a client key cannot use it',
+      );
+      expect(errors[0]!.message).not.toContain(key.secret);
+    }
   });
 
   it('follows a toggle made on another replica (its own Fastify, Prisma pool and Redis connection)', async () => {

@@ -4,7 +4,7 @@
  */
 import type { Snapshot } from '../model/index.ts';
 import { isSnapshot } from './messages.ts';
-import { StreamError } from './stream.ts';
+import { StreamError, serverReason } from './stream.ts';
 
 /** A poll that has not been answered by then is abandoned (the next one starts an interval later). */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -22,6 +22,17 @@ type PollerOptions = {
   /** 401/403: the key is not accepted; polling stops. */
   onRejected(error: Error): void;
 };
+
+/** The `message` of a Switchyard error answer (`{ error, message, details }`), when there is one. */
+async function errorMessageOf(res: Response): Promise<string | undefined> {
+  try {
+    const body: unknown = await res.json();
+    const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
+    return typeof message === 'string' ? serverReason(message) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class Poller {
   private timer: NodeJS.Timeout | undefined;
@@ -66,12 +77,12 @@ export class Poller {
       if (res.status === 304) {
         this.options.onCurrent();
       } else if (res.status === 401 || res.status === 403) {
-        await res.body?.cancel();
+        const reason = await errorMessageOf(res);
+        if (!live()) return;
         this.rejected = true;
         this.stop();
-        this.options.onRejected(
-          new StreamError(`the SDK key was ${res.status === 403 ? 'revoked' : 'refused'} by the server; polling stopped`, res.status),
-        );
+        const said = reason ? ` (${reason})` : '';
+        this.options.onRejected(new StreamError(`the SDK key was refused by the server${said}; polling stopped`, res.status, reason));
         return;
       } else if (res.ok) {
         const body: unknown = await res.json();

@@ -1,6 +1,7 @@
 /**
  * One logical stream to `/sdk/stream`: connects, answers pings, watches for silence, and reconnects
- * with backoff until closed or until the server rejects the key (4401/4403), which is final.
+ * with backoff until closed or until the server rejects the key (4401/4403), which is final. A 4429
+ * (too many failed authentications from this address) waits as long as the server says.
  */
 import { WebSocket as WsWebSocket } from 'ws';
 import { type ClientMessage, CloseCode, type ServerMessage, VERSION_HEADER } from '../model/index.ts';
@@ -25,11 +26,15 @@ type StreamOptions = {
   onRejected(error: Error): void;
 };
 
-/** A connection problem; `code` is the websocket close code or HTTP status when there is one. */
+/**
+ * A connection problem; `code` is the websocket close code or HTTP status when there is one, and
+ * `reason` the server's own words (a close frame's reason, or an error answer's message) when it gave any.
+ */
 export class StreamError extends Error {
   constructor(
     message: string,
     readonly code?: number,
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'StreamError';
@@ -40,6 +45,21 @@ export class StreamError extends Error {
     const code = this.code;
     return code === CloseCode.unauthorized || code === CloseCode.revoked || code === 401 || code === 403;
   }
+}
+
+/** The server's words for the application: printable, and short (a close reason is at most 123 bytes anyway). */
+export function serverReason(text: string): string | undefined {
+  const cleaned = text
+    .replace(/[\p{Cc}\p{Cf}]+/gu, ' ')
+    .trim()
+    .slice(0, 200);
+  return cleaned.length > 0 ? cleaned : undefined;
+}
+
+/** The wait a 4429 close asks for: its reason ends `retry in <n> s`. */
+function retryAfterMs(reason: string | undefined): number | undefined {
+  const seconds = /retry in (\d{1,5}) s$/.exec(reason ?? '')?.[1];
+  return seconds === undefined ? undefined : Number(seconds) * 1000;
 }
 
 function streamUrl(base: string): string {
@@ -120,37 +140,37 @@ export class StreamConnection {
       if (message.type === 'ping') this.send({ type: 'pong', t: message.t });
       this.options.onMessage(message);
     });
-    socket.on('close', (code, reason) => {
+    socket.on('close', (code, reasonBytes) => {
       if (socket !== this.socket) return;
       this.dropSocket();
       if (this.stopped) return;
       const status = httpStatus ?? code;
-      const rejection = new StreamError(
-        `the SDK key was ${status === CloseCode.revoked || status === 403 ? 'revoked' : 'refused'} by the server; the stream will not reconnect`,
-        status,
-      );
+      const reason = httpStatus === undefined ? serverReason(reasonBytes.toString()) : undefined;
+      const said = reason ? ` (${reason})` : '';
+      const verb = status === CloseCode.revoked || status === 403 ? 'revoked' : 'refused';
+      const rejection = new StreamError(`the SDK key was ${verb} by the server${said}; the stream will not reconnect`, status, reason);
       if (rejection.keyRejected) {
         this.stopped = true;
         this.options.onRejected(rejection);
         return;
       }
-      const detail =
-        httpStatus !== undefined
-          ? `HTTP ${httpStatus}`
-          : failure
-            ? failure.message
-            : `closed with ${code}${reason.length ? ` ${reason.toString()}` : ''}`;
-      this.down(new StreamError(`stream unavailable (${detail})`, status));
+      const detail = httpStatus !== undefined ? `HTTP ${httpStatus}` : failure ? failure.message : `closed with ${code}${said}`;
+      const waitMs = status === CloseCode.rateLimited ? (retryAfterMs(reason) ?? this.options.backoff.ceilingMs) : 0;
+      this.down(new StreamError(`stream unavailable (${detail})`, status, reason), waitMs);
     });
   }
 
-  private down(error: Error): void {
+  /** Reconnects after the backoff's delay, or after `atLeastMs` when the server asked for a longer wait. */
+  private down(error: Error, atLeastMs = 0): void {
     this.options.onDown(error);
     if (this.stopped) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (!this.stopped) this.connect();
-    }, this.options.backoff.next());
+    this.reconnectTimer = setTimeout(
+      () => {
+        this.reconnectTimer = undefined;
+        if (!this.stopped) this.connect();
+      },
+      Math.max(atLeastMs, this.options.backoff.next()),
+    );
   }
 
   private dropSocket(): void {

@@ -27,7 +27,7 @@ export type PatchMessage = { type: 'patch' } & Patch;
 export type PingMessage = { type: 'ping'; t: number };
 export type PongMessage = { type: 'pong'; t: number };
 
-/** Client -> server, first message within 5 s when the upgrade request carried no `Authorization`. `version` resumes. */
+/** Client -> server, the first message (within 2 s) when the upgrade request carried no `Authorization`. `version` resumes. */
 export type HelloMessage = { type: 'hello'; sdkKey: string; version?: number | undefined };
 
 /** Client -> server after a gap (a patch whose fromVersion is above the client's version): the server answers with a snapshot. */
@@ -39,15 +39,22 @@ export type ClientMessage = HelloMessage | PingMessage | PongMessage | ResyncMes
 /** The header of the upgrade request carrying the version the client has, to resume from it. */
 export const VERSION_HEADER = 'X-Switchyard-Version';
 
-/** Close codes of the stream. */
+/** Close codes of the stream. The reason of a close frame says more, in words (at most 123 bytes). */
 export const CloseCode = {
   /** The server is shutting down: reconnect (to another replica). */
   shuttingDown: 1001,
+  /** A text frame that is not valid UTF-8. */
+  invalidUtf8: 1007,
   /** A client message over 64 KiB. */
   tooBig: 1009,
   /** An internal failure on the connection: reconnect. */
   internalError: 1011,
-  /** Bad or unknown key, a key of the wrong kind, no hello in time, or the environment is gone: do not reconnect. */
+  /** The server holds too many connections awaiting their hello: reconnect with backoff. */
+  tryAgainLater: 1013,
+  /**
+   * Bad or unknown key, a key of the wrong kind, no hello in time, a first message that is not a hello,
+   * or the environment is gone: do not reconnect.
+   */
   unauthorized: 4401,
   /** The key was revoked while connected: do not reconnect. */
   revoked: 4403,
@@ -55,4 +62,9 @@ export const CloseCode = {
   tooSlow: 4408,
   /** Too many connections for this key on this replica. */
   tooManyConnections: 4409,
+  /**
+   * Too many failed authentications from this address (the reason ends `retry in <n> s`), or too many of
+   * its connections awaiting their hello: reconnect no sooner than that.
+   */
+  rateLimited: 4429,
 } as const;

@@ -7,9 +7,10 @@ type Entry = { principal: Principal; expiresAt: number };
 /**
  * SDK keys are presented thousands of times a second by a handful of applications; a database read
  * per request would cap the SDK endpoints far below that. Known SDK keys are remembered for `ttlMs`.
- * A revoked or rotated key is forgotten at once on every replica (the token notice on the change
- * bus, sent by the token routes); the TTL bounds the delay only if that notice is lost. Admin tokens
- * and unknown keys are never cached: admin traffic is light, and random keys cannot fill memory.
+ * A revoked or rotated key, or one whose environment was deleted, is forgotten at once on every
+ * replica (the token and environment notices on the change bus); the TTL bounds the delay only if
+ * that notice is lost. Admin tokens and unknown keys are never cached: admin traffic is light, and
+ * random keys cannot fill memory.
  */
 export class KeyCache {
   private readonly byHash = new Map<string, Entry>();

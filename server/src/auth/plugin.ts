@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { forbidden, unauthorized } from '../http/http-error.ts';
 import { KeyCache } from './key-cache.ts';
 import type { Principal } from './principal.ts';
-import { hashSecret, type TokenKind } from './secrets.ts';
+import { hashSecret, TOKEN_KIND_NAMES, type TokenKind } from './secrets.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -64,12 +64,13 @@ export default fp(
     const keys = new KeyCache(lookup, opts.sdkKeyCacheTtlMs ?? SDK_KEY_CACHE_TTL_MS);
     const unsubscribe = app.changeBus.subscribe((notice) => {
       if (notice.resourceType === 'token') keys.forgetToken(notice.resourceKey);
+      else if (notice.resourceType === 'environment') for (const id of notice.tokenIds) keys.forgetToken(id);
     });
     app.addHook('onClose', async () => unsubscribe());
     app.decorate('authenticateSecret', (secret: string) => keys.principal(secret));
 
     const requireKind =
-      (kind: TokenKind, description: string) =>
+      (kind: TokenKind) =>
       async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
         const secret = bearerSecret(request);
         const principal = secret ? await app.authenticateSecret(secret) : null;
@@ -77,13 +78,15 @@ export default fp(
           app.recordAuthFailure(request, reply); // 429 once this client has failed too often
           throw secret ? unauthorized('The token is unknown or has been revoked') : unauthorized();
         }
-        if (principal.kind !== kind) throw forbidden(`This route needs ${description}; a ${principal.kind} token cannot use it`);
+        if (principal.kind !== kind) {
+          throw forbidden(`This route needs ${TOKEN_KIND_NAMES[kind]}; ${TOKEN_KIND_NAMES[principal.kind]} cannot use it`);
+        }
         request.principal = principal;
       };
 
-    app.decorate('requireAdmin', requireKind('admin', 'an admin token'));
-    app.decorate('requireServerKey', requireKind('server', 'a server SDK key'));
-    app.decorate('requireClientKey', requireKind('client', 'a client key'));
+    app.decorate('requireAdmin', requireKind('admin'));
+    app.decorate('requireServerKey', requireKind('server'));
+    app.decorate('requireClientKey', requireKind('client'));
   },
   { name: 'auth', dependencies: ['prisma', 'changes', 'auth-rate-limit'] },
 );

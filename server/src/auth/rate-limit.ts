@@ -16,6 +16,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Counts a failed authentication of this request's client; throws 429 once it is over the limit. */
     recordAuthFailure(request: FastifyRequest, reply: FastifyReply): void;
+    /**
+     * Counts a failed authentication from `address` in the same window as HTTP (the stream uses it):
+     * null while the address is within the limit, else the seconds until its window ends.
+     */
+    countAuthFailure(address: string): number | null;
   }
 }
 
@@ -23,8 +28,9 @@ type Window = { failures: number; resetAt: number };
 
 /**
  * A fixed-window count of failed authentications per client IP (`request.ip`: behind a proxy, set
- * Fastify's trustProxy so that it is the client's address). Only failures are counted and only
- * failures are refused, so a valid token keeps working from an IP that is being limited.
+ * Fastify's trustProxy so that it is the client's address), shared by HTTP and the stream. Only
+ * failures are counted and only failures are refused, so a valid token keeps working from an IP
+ * that is being limited.
  *
  * The counts live in this process: each replica counts on its own, so a client spread over N
  * replicas gets up to N times the limit. That still turns guessing a 256-bit secret from
@@ -44,21 +50,25 @@ export default fp(
       }
     };
 
-    app.decorate('recordAuthFailure', (request: FastifyRequest, reply: FastifyReply) => {
+    const countAuthFailure = (address: string): number | null => {
       const now = Date.now();
-      let window = windows.get(request.ip);
+      let window = windows.get(address);
       if (!window || window.resetAt <= now) {
         if (!window && windows.size >= settings.maxTrackedClients) forgetExpired(now);
         window = { failures: 0, resetAt: now + settings.windowMs };
-        windows.delete(request.ip);
-        windows.set(request.ip, window);
+        windows.delete(address);
+        windows.set(address, window);
       }
       window.failures += 1;
-      if (window.failures > settings.maxFailures) {
-        const retryAfter = Math.max(1, Math.ceil((window.resetAt - now) / 1000));
-        reply.header('Retry-After', String(retryAfter));
-        throw new HttpError(429, 'rate_limited', `Too many failed authentication attempts from this address; retry in ${retryAfter} s`);
-      }
+      return window.failures > settings.maxFailures ? Math.max(1, Math.ceil((window.resetAt - now) / 1000)) : null;
+    };
+
+    app.decorate('countAuthFailure', countAuthFailure);
+    app.decorate('recordAuthFailure', (request: FastifyRequest, reply: FastifyReply) => {
+      const retryAfter = countAuthFailure(request.ip);
+      if (retryAfter === null) return;
+      reply.header('Retry-After', String(retryAfter));
+      throw new HttpError(429, 'rate_limited', `Too many failed authentication attempts from this address; retry in ${retryAfter} s`);
     });
   },
   { name: 'auth-rate-limit' },

@@ -22,7 +22,18 @@ export type TokenRevokedNotice = {
 };
 
 /**
+ * Published after an environment was deleted: every replica forgets its keys (`tokenIds`, read before
+ * the cascade deleted them), its snapshots and cached evaluations, and closes its streams at once.
+ */
+export type EnvironmentDeletedNotice = {
+  resourceType: 'environment';
+  environmentId: string;
+  environmentKey: string;
+  tokenIds: string[];
+};
+
+/**
  * A change notice, as it travels between replicas. Discriminated by `resourceType`; the field names
  * are those replicas have always exchanged, so replicas of two releases can run side by side.
  */
-export type ChangeNotice = EnvironmentChangeNotice | TokenRevokedNotice;
+export type ChangeNotice = EnvironmentChangeNotice | TokenRevokedNotice | EnvironmentDeletedNotice;

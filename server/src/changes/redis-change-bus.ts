@@ -61,7 +61,7 @@ export class RedisChangeBus implements ChangeBus {
 
   async publish(notice: ChangeNotice): Promise<void> {
     let message = JSON.stringify({ origin: this.origin, notice } satisfies Envelope);
-    if (notice.resourceType !== 'token' && notice.patch && Buffer.byteLength(message) > MAX_NOTICE_BYTES) {
+    if ('patch' in notice && notice.patch && Buffer.byteLength(message) > MAX_NOTICE_BYTES) {
       const { patch: _tooLarge, ...withoutPatch } = notice;
       message = JSON.stringify({ origin: this.origin, notice: withoutPatch } satisfies Envelope);
     }

@@ -1,6 +1,6 @@
 import type { Prisma, PrismaClient, Transaction } from '../db/prisma.ts';
 import type { ChangeBus } from './change-bus.ts';
-import type { ChangeNotice, EnvironmentChangeNotice } from './notice.ts';
+import type { EnvironmentChangeNotice, EnvironmentDeletedNotice, TokenRevokedNotice } from './notice.ts';
 
 export type AuditEntry = {
   action: string;
@@ -22,7 +22,18 @@ export type WriteContext = {
   touchEnvironment(environmentId: string, resourceType: EnvironmentChangeNotice['resourceType'], resourceKey: string): Promise<number>;
   /** Announces after commit, on every replica, that the token is revoked: its open streams close and caches forget it. */
   tokenRevoked(tokenId: string): void;
+  /**
+   * Announces after commit, on every replica, that the environment is gone: its keys (`tokenIds`, read
+   * before the cascade) are forgotten, its cached snapshots and evaluations dropped, its streams closed.
+   */
+  environmentDeleted(environment: { id: string; key: string }, tokenIds: string[]): void;
 };
+
+/** Notices that cut access off (a revoked key, a deleted environment). */
+type CutOffNotice = TokenRevokedNotice | EnvironmentDeletedNotice;
+
+/** How long a write that cuts access off waits for the bus to take its notices before answering anyway. */
+const CUT_OFF_PUBLISH_WAIT_MS = 1000;
 
 /**
  * Runs inside the write's transaction after its work, with the notices it produced (e.g. to build
@@ -49,10 +60,10 @@ export class ChangeWriter {
   /** Runs `work` in one database transaction; audit events and version bumps commit or roll back with it. */
   async run<T>(actor: string, work: (w: WriteContext) => Promise<T>): Promise<T> {
     const environmentNotices: EnvironmentChangeNotice[] = [];
-    const tokenNotices: ChangeNotice[] = [];
+    const cutOffNotices: CutOffNotice[] = [];
     const result = await this.options.prisma.$transaction(
       async (tx) => {
-        const result = await work(this.context(tx, actor, environmentNotices, tokenNotices));
+        const result = await work(this.context(tx, actor, environmentNotices, cutOffNotices));
         if (environmentNotices.length > 0 && this.options.beforeCommit) await this.options.beforeCommit(tx, environmentNotices);
         return result;
       },
@@ -60,17 +71,33 @@ export class ChangeWriter {
     );
     // Not awaited: this process's handlers have the notices when publish returns, and the answer to
     // the write need not wait for Redis to acknowledge (the stream fan-out runs after it is sent).
-    for (const notice of [...environmentNotices, ...tokenNotices]) {
+    for (const notice of environmentNotices) {
       this.options.bus.publish(notice).catch(this.options.onPublishError);
     }
+    if (cutOffNotices.length > 0) await this.publishCutOffs(cutOffNotices);
     return result;
+  }
+
+  /**
+   * A revocation or a deletion is answered once the bus has taken its notices (Redis has handed them to
+   * every replica's subscriber), so that the answer means "refused everywhere", not only on this
+   * replica. A bus that does not answer delays the answer by at most CUT_OFF_PUBLISH_WAIT_MS.
+   */
+  private async publishCutOffs(notices: CutOffNotice[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CUT_OFF_PUBLISH_WAIT_MS);
+    });
+    const published = Promise.all(notices.map((notice) => this.options.bus.publish(notice).catch(this.options.onPublishError)));
+    await Promise.race([published, waited]);
+    clearTimeout(timer);
   }
 
   private context(
     tx: Transaction,
     actor: string,
     environmentNotices: EnvironmentChangeNotice[],
-    tokenNotices: ChangeNotice[],
+    cutOffNotices: CutOffNotice[],
   ): WriteContext {
     return {
       tx,
@@ -100,7 +127,10 @@ export class ChangeWriter {
         return env.version;
       },
       tokenRevoked(tokenId) {
-        tokenNotices.push({ resourceType: 'token', resourceKey: tokenId });
+        cutOffNotices.push({ resourceType: 'token', resourceKey: tokenId });
+      },
+      environmentDeleted(environment, tokenIds) {
+        cutOffNotices.push({ resourceType: 'environment', environmentId: environment.id, environmentKey: environment.key, tokenIds });
       },
     };
   }

@@ -37,7 +37,14 @@ export function renameEnvironment(tx: Transaction, id: string, name: string): Pr
   return tx.environment.update({ where: { id }, data: { name } });
 }
 
-/** Deletes the environment; its flag configurations, segments and SDK keys go with it (foreign keys cascade). */
-export async function deleteEnvironment(tx: Transaction, id: string): Promise<void> {
+/**
+ * Deletes the environment; its flag configurations, segments and SDK keys go with it (foreign keys
+ * cascade). Returns the ids of the keys deleted, read under a lock that keeps a key from being
+ * added meanwhile, so that every replica can be told to forget exactly those.
+ */
+export async function deleteEnvironment(tx: Transaction, id: string): Promise<{ tokenIds: string[] }> {
+  await tx.$queryRaw`SELECT 1 FROM "Environment" WHERE "id" = ${id} FOR UPDATE`;
+  const tokens = await tx.apiToken.findMany({ where: { environmentId: id }, select: { id: true } });
   await tx.environment.delete({ where: { id } });
+  return { tokenIds: tokens.map((token) => token.id) };
 }

@@ -75,11 +75,15 @@ export class EnvironmentService {
     });
   }
 
-  /** Cascades to the environment's flag configurations, segments and SDK keys; audited. */
+  /**
+   * Cascades to the environment's flag configurations, segments and SDK keys; audited. Its keys are
+   * refused and its streams closed on every replica as soon as this returns.
+   */
   async delete(actor: string, key: string): Promise<void> {
     await this.deps.changes.run(actor, async (w) => {
       const env = await requireEnvironment(w.tx, key);
-      await deleteEnvironment(w.tx, env.id);
+      const { tokenIds } = await deleteEnvironment(w.tx, env.id);
+      w.environmentDeleted(env, tokenIds);
       await w.audit({
         action: 'environment.deleted',
         resourceType: 'environment',

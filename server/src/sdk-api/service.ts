@@ -34,7 +34,8 @@ export class SdkApiService {
     const cached = await evalCache.get(cacheKey);
     if (cached) return cached;
     const json = evaluateForClient(snapshot, body);
-    evalCache.set(cacheKey, json);
+    // Not cached when the snapshot was replaced or its environment deleted while the cache was asked.
+    if (snapshots.isLatest(snapshot)) evalCache.set(cacheKey, json);
     return { json, from: null };
   }
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { withTimeout } from '../redis/timeout.ts';
+import { deleteKeysMatching } from './redis-sweep.ts';
 
 export type EvalCacheOptions = {
   redis: Redis | null;
@@ -53,6 +54,17 @@ export class EvalCache {
       withTimeout(redis.set(key, json, 'EX', this.ttlSeconds), this.redisTimeoutMs).catch((err: unknown) => this.options.onError?.(err));
     }
     this.remember(key, json);
+  }
+
+  /**
+   * Drops a deleted environment's answers, here and in Redis: a later environment of the same key
+   * starts again from version 0, and must not be answered what was computed for this one.
+   */
+  forgetEnvironment(environmentKey: string): void {
+    const prefix = `${this.options.namespace}:eval:${environmentKey}:`;
+    for (const key of this.local.keys()) if (key.startsWith(prefix)) this.local.delete(key);
+    const { redis } = this.options;
+    if (redis) deleteKeysMatching(redis, `${prefix}*`).catch((err: unknown) => this.options.onError?.(err));
   }
 
   /** Entries are immutable (the version is in the key), so a bounded insertion-order map is enough. */

@@ -39,30 +39,38 @@ export default fp(
     const warn = (what: string) => (err: unknown) => app.log.warn({ err }, what);
 
     const versions = new VersionTracker(app.prisma, warn('could not check environment versions'));
+    const snapshots = new SnapshotCache({
+      prisma: app.prisma,
+      redis: opts.redis,
+      namespace: opts.namespace,
+      tracker: versions,
+      ttlSeconds: settings.snapshotCacheTtlSeconds,
+      onError: warn('snapshot cache: Redis failed; using the database'),
+    });
+    const evalCache = new EvalCache({
+      redis: opts.redis,
+      namespace: opts.namespace,
+      ttlSeconds: settings.evalCacheTtlSeconds,
+      onError: warn('evaluation cache: Redis failed'),
+    });
     app.decorate('versions', versions);
-    app.decorate(
-      'snapshots',
-      new SnapshotCache({
-        prisma: app.prisma,
-        redis: opts.redis,
-        namespace: opts.namespace,
-        tracker: versions,
-        ttlSeconds: settings.snapshotCacheTtlSeconds,
-        onError: warn('snapshot cache: Redis failed; using the database'),
-      }),
-    );
-    app.decorate(
-      'evalCache',
-      new EvalCache({
-        redis: opts.redis,
-        namespace: opts.namespace,
-        ttlSeconds: settings.evalCacheTtlSeconds,
-        onError: warn('evaluation cache: Redis failed'),
-      }),
-    );
+    app.decorate('snapshots', snapshots);
+    app.decorate('evalCache', evalCache);
 
     const unsubscribe = app.changeBus.subscribe((notice) => {
-      if (notice.resourceType !== 'token') versions.observe(notice.environmentKey, notice.version);
+      switch (notice.resourceType) {
+        case 'flag':
+        case 'segment':
+          versions.observe(notice.environmentKey, notice.version);
+          return;
+        case 'environment':
+          versions.forget(notice.environmentKey);
+          snapshots.forget(notice.environmentKey);
+          evalCache.forgetEnvironment(notice.environmentKey);
+          return;
+        case 'token':
+          return;
+      }
     });
     const unsubscribeResubscribe = app.changeBus.onResubscribe?.(() => void versions.check());
     versions.start(settings.versionCheckIntervalMs);

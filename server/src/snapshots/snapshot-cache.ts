@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { PrismaClient } from '../db/prisma.ts';
 import { withTimeout } from '../redis/timeout.ts';
 import { loadSnapshot } from './read-model.ts';
+import { deleteKeysMatching } from './redis-sweep.ts';
 import type { VersionTracker } from './version-tracker.ts';
 
 /** One immutable version of an environment's snapshot, serialized once. */
@@ -45,6 +46,8 @@ export class SnapshotCache {
   private readonly inflight = new Map<string, Promise<CachedSnapshot | null>>();
   private readonly ttlSeconds: number;
   private readonly redisTimeoutMs: number;
+  /** Environments deleted so far: a load that saw one happen keeps what it read to itself. */
+  private deletions = 0;
 
   constructor(private readonly options: SnapshotCacheOptions) {
     this.ttlSeconds = options.ttlSeconds ?? 3600;
@@ -62,20 +65,44 @@ export class SnapshotCache {
     if (cached && known !== undefined && cached.version >= known) return Promise.resolve(cached);
     let pending = this.inflight.get(environmentKey);
     if (!pending) {
-      pending = this.load(environmentKey, known).finally(() => this.inflight.delete(environmentKey));
-      this.inflight.set(environmentKey, pending);
+      const loading = this.load(environmentKey, known).finally(() => {
+        if (this.inflight.get(environmentKey) === loading) this.inflight.delete(environmentKey);
+      });
+      this.inflight.set(environmentKey, loading);
+      pending = loading;
     }
     return pending;
   }
 
+  /** Whether `snapshot` is still the one this cache serves for its environment (not replaced, not deleted). */
+  isLatest(snapshot: CachedSnapshot): boolean {
+    return this.latest.get(snapshot.environment) === snapshot;
+  }
+
+  /**
+   * Drops a deleted environment's snapshots, here and in Redis, so that no replica serves them, nor
+   * hands them to a later environment of the same key (whose versions start again from 0).
+   */
+  forget(environmentKey: string): void {
+    this.deletions++;
+    this.latest.delete(environmentKey);
+    this.inflight.delete(environmentKey);
+    const { redis, namespace } = this.options;
+    if (redis) deleteKeysMatching(redis, `${namespace}:snapshot:${environmentKey}:*`).catch((err: unknown) => this.options.onError?.(err));
+  }
+
   private async load(environmentKey: string, known: number | undefined): Promise<CachedSnapshot | null> {
     const { redis, prisma, tracker } = this.options;
+    const deletions = this.deletions;
     if (redis && known !== undefined) {
       const json = await withTimeout(redis.get(this.redisKey(environmentKey, known)), this.redisTimeoutMs).catch((err: unknown) => {
         this.options.onError?.(err);
         return null;
       });
-      if (json !== null) return this.remember(new CachedSnapshot(environmentKey, known, json));
+      if (json !== null) {
+        const entry = new CachedSnapshot(environmentKey, known, json);
+        return deletions === this.deletions ? this.remember(entry) : entry;
+      }
     }
     const snapshot = await loadSnapshot(prisma, environmentKey);
     if (!snapshot) {
@@ -83,7 +110,10 @@ export class SnapshotCache {
       tracker.forget(environmentKey);
       return null;
     }
-    const entry = this.remember(new CachedSnapshot(environmentKey, snapshot.version, JSON.stringify(snapshot), snapshot));
+    const loaded = new CachedSnapshot(environmentKey, snapshot.version, JSON.stringify(snapshot), snapshot);
+    // Read while an environment was being deleted: perhaps this one, so it is served to this caller only.
+    if (deletions !== this.deletions) return loaded;
+    const entry = this.remember(loaded);
     tracker.observe(environmentKey, snapshot.version);
     if (redis) {
       withTimeout(redis.set(this.redisKey(environmentKey, entry.version), entry.json, 'EX', this.ttlSeconds), this.redisTimeoutMs).catch(

@@ -11,6 +11,8 @@ export class VersionTracker {
   private readonly checkedListeners = new Set<() => void>();
   private timer: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
+  /** Forgotten (deleted) while a check was reading: that check's reading of them is already out of date. */
+  private readonly forgottenDuringCheck = new Set<string>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -30,6 +32,7 @@ export class VersionTracker {
 
   forget(environmentKey: string): void {
     this.versions.delete(environmentKey);
+    if (this.checking) this.forgottenDuringCheck.add(environmentKey);
   }
 
   /** Calls `listener` after each check (successful or not), e.g. to bring stream connections up to the versions it found. */
@@ -43,11 +46,12 @@ export class VersionTracker {
     this.checking ??= loadVersions(this.prisma)
       .then((versions) => {
         for (const key of this.versions.keys()) if (!versions.has(key)) this.forget(key);
-        for (const [key, version] of versions) this.observe(key, version);
+        for (const [key, version] of versions) if (!this.forgottenDuringCheck.has(key)) this.observe(key, version);
       })
       .catch(this.onError)
       .finally(() => {
         this.checking = null;
+        this.forgottenDuringCheck.clear();
         // Also after a failed check: listeners retry what an earlier failure left behind.
         for (const listener of this.checkedListeners) listener();
       });

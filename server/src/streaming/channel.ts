@@ -32,6 +32,8 @@ export class Channel {
   private syncing = false;
   private dirty = false;
   private carried: Patch[] = [];
+  /** Set when its environment was deleted: a read still in flight then sends nothing and records no version. */
+  private closed = false;
 
   constructor(
     readonly environmentKey: string,
@@ -50,6 +52,10 @@ export class Channel {
 
   remove(connection: ChannelMember): void {
     this.connections.delete(connection);
+  }
+
+  close(): void {
+    this.closed = true;
   }
 
   /** A patch that came with a change notice; sent without reading the database when it applies. */
@@ -90,6 +96,7 @@ export class Channel {
     if (served === null || latest === undefined || latest <= served) return;
     const carried = this.takeCarried(served);
     const message = carried ? patchMessage(carried) : await this.messageFrom(served);
+    if (this.closed) return;
     if (message === 'gone') return this.onGone(this);
     if (!message || message.to <= served) return;
     this.last = message;
@@ -118,6 +125,7 @@ export class Channel {
         continue;
       }
       const message = await this.messageFrom(connection.version);
+      if (this.closed) return;
       if (message === 'gone') return this.onGone(this);
       if (!message || message.to <= connection.version) return;
       this.source.observe(this.environmentKey, message.to);

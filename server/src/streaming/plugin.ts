@@ -1,6 +1,7 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { findEnvironment } from '../environments/repository.ts';
 import { loadPatch } from '../snapshots/read-model.ts';
 import { activeTokenIds } from '../tokens/repository.ts';
 import { DEFAULT_HUB_LIMITS, type HubLimits, StreamHub } from './hub.ts';
@@ -16,6 +17,11 @@ export const DEFAULT_STREAMING_OPTIONS: StreamingOptions = {
   maxMessageBytes: 64 * 1024,
 };
 
+const CLOSE_HANDSHAKE_TIMEOUT_MS = 1000;
+
+/** ws's errors for frames a client should not have sent carry codes such as WS_ERR_INVALID_UTF8. */
+const isProtocolViolation = (err: Error) => /^WS_ERR_/.test(String((err as NodeJS.ErrnoException).code));
+
 declare module 'fastify' {
   interface FastifyInstance {
     streamHub: StreamHub;
@@ -28,7 +34,9 @@ export default fp(
     const settings: StreamingOptions = { ...DEFAULT_STREAMING_OPTIONS, ...opts.options };
     const hub = new StreamHub({
       activeTokenIds: (ids) => activeTokenIds(app.prisma, ids),
+      environmentExists: async (key) => (await findEnvironment(app.prisma, key)) !== null,
       authenticate: (secret) => app.authenticateSecret(secret),
+      recordAuthFailure: (address) => app.countAuthFailure(address),
       log: app.log,
       limits: settings,
       source: {
@@ -44,9 +52,26 @@ export default fp(
     const unsubscribeChecked = app.versions.onChecked(() => hub.reconcile());
     hub.start();
 
-    await app.register(websocket, {
+    const socketOptions = {
+      maxPayload: settings.maxMessageBytes,
       // No compression: ws's default, made explicit, since each deflating connection would keep zlib contexts of its own.
-      options: { maxPayload: settings.maxMessageBytes, perMessageDeflate: false },
+      perMessageDeflate: false,
+      // A peer that does not answer a close frame within a second is cut (ws waits 30 s by default), so a
+      // refused socket cannot be held open by ignoring its refusal. (ws 8.19+; not yet in @types/ws.)
+      closeTimeout: CLOSE_HANDSHAKE_TIMEOUT_MS,
+    };
+    await app.register(websocket, {
+      options: socketOptions,
+      errorHandler: (err, socket, request) => {
+        // A client that broke the websocket protocol (a message over 64 KiB, text that is not UTF-8) was already
+        // closed by ws with the code for it (1009, 1007): the client's mistake, not worth an error in the log.
+        if (isProtocolViolation(err)) {
+          request.log.info({ err }, 'stream client broke the websocket protocol');
+        } else {
+          request.log.error({ err }, 'stream connection failed');
+          socket.terminate();
+        }
+      },
       // Clients are told the server is going away (1001) so they reconnect elsewhere and resume.
       preClose: async () => {
         await hub.shutdown();
@@ -60,5 +85,5 @@ export default fp(
       unsubscribeChecked();
     });
   },
-  { name: 'streaming', dependencies: ['prisma', 'changes', 'auth', 'snapshots'] },
+  { name: 'streaming', dependencies: ['prisma', 'changes', 'auth', 'auth-rate-limit', 'snapshots'] },
 );

@@ -16,7 +16,11 @@ export default async function streamRoutes(app: FastifyInstance, opts: { hub: St
         details: [],
       }),
     wsHandler: (socket, request) => {
-      opts.hub.accept(socket, bearerSecret(request), parseVersion(request.headers['x-switchyard-version']));
+      opts.hub.accept(socket, {
+        secret: bearerSecret(request),
+        version: parseVersion(request.headers['x-switchyard-version']),
+        address: request.ip,
+      });
     },
   });
 }

@@ -183,6 +183,36 @@ describe('SDK client over the stream', () => {
     expect(flags.isEnabled('other', user)).toBe(true);
   });
 
+  it("tells the application why the key was refused, in the server's words", async () => {
+    const server = await start();
+    const flags = client(server);
+    const { errors } = record(flags);
+    await flags.ready();
+
+    server.closeAll(4401, 'the stream needs a server SDK key, not a client key');
+    await server.waitFor(() => errors.length === 1);
+    expect(errors[0]!.message).toBe(
+      'the SDK key was refused by the server (the stream needs a server SDK key, not a client key); the stream will not reconnect',
+    );
+    expect(errors[0]).toMatchObject({ name: 'StreamError', code: 4401, reason: 'the stream needs a server SDK key, not a client key' });
+  });
+
+  it('waits as long as a 4429 says before reconnecting, and is not stopped by it', async () => {
+    const server = await start();
+    const flags = client(server);
+    const { errors } = record(flags);
+    await flags.ready();
+
+    server.closeAll(4429, 'too many failed authentications from this address; retry in 1 s');
+    const closedAt = Date.now();
+    await server.waitFor(() => server.connections.length === 2, 3000);
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(1000); // not the 20-100 ms of its backoff
+    expect(errors[0]).toMatchObject({ code: 4429, reason: 'too many failed authentications from this address; retry in 1 s' });
+    expect(errors[0]!.message).toContain('retry in 1 s');
+    expect(flags.keyRejected).toBe(false);
+    await server.waitFor(() => flags.status === 'streaming');
+  });
+
   it('reconnects with growing, jittered delays while the stream is refused', async () => {
     const server = await start();
     server.refuseUpgradesWith = 503;

@@ -20,7 +20,7 @@ describe('environments API', () => {
     const serverKey = await t.createToken('server', 'production');
     const res = await t.request('GET', '/api/environments', { token: serverKey });
     expect(res.statusCode).toBe(403);
-    expect(res.json()).toMatchObject({ error: 'forbidden' });
+    expect(res.json()).toMatchObject({ error: 'forbidden', message: 'This route needs an admin token; a server SDK key cannot use it' });
   });
 
   it('creates, renames and deletes an environment, auditing each step', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSecret } from '../../../server/src/auth/secrets.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
+import { type Replica, StreamClient, startStreamingApp } from '../streaming/stream-kit.ts';
 
 const apps: TestApp[] = [];
 afterAll(async () => {
@@ -54,5 +55,64 @@ describe('failed authentication is rate limited per client address', () => {
     for (let i = 0; i < 3; i++) expect((await snapshot(generateSecret('server'))).statusCode).toBe(401);
     expect((await snapshot(generateSecret('server'))).statusCode).toBe(429);
     expect((await snapshot(serverKey)).statusCode).toBe(200);
+  });
+});
+
+describe('failed stream authentications count against the same per-address limit', () => {
+  const servers: Replica[] = [];
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+  });
+  const start = async (options: Parameters<typeof startStreamingApp>[0]) => {
+    const { t, replica } = await startStreamingApp({ redis: false, ...options });
+    servers.push(replica);
+    return { t, server: replica };
+  };
+  const closeOf = async (server: Replica, options: Parameters<typeof StreamClient.connect>[1]) =>
+    (await StreamClient.connect(server.wsUrl, options)).closed;
+  const limited = { code: 4429, reason: expect.stringMatching(/^too many failed authentications from this address; retry in \d+ s$/) };
+
+  it('closes with 4429 once the address failed too often, by header or hello, while a valid key still connects', async () => {
+    const { t, server } = await start({ authRateLimit: { maxFailures: 3 } });
+    const serverKey = await t.createToken('server', 'production');
+    for (const hello of [false, true, false]) {
+      expect(await closeOf(server, { key: generateSecret('server'), hello })).toEqual({ code: 4401, reason: 'unknown or revoked key' });
+    }
+    expect(await closeOf(server, { key: generateSecret('server'), hello: true })).toEqual(limited);
+    expect(await closeOf(server, { key: generateSecret('server') })).toEqual(limited);
+
+    for (const hello of [false, true]) {
+      const client = await StreamClient.connect(server.wsUrl, { key: serverKey, hello });
+      expect((await client.next()).type).toBe('snapshot');
+      client.close();
+    }
+    // The window is the one HTTP counts in: this address is limited there too.
+    expect((await get(t, generateSecret('admin'), '127.0.0.1')).statusCode).toBe(429);
+  });
+
+  it('counts failures over HTTP, silent sockets and bad first messages in the window the stream is refused by', async () => {
+    const { server, t } = await start({ authRateLimit: { maxFailures: 3 }, streaming: { helloTimeoutMs: 200 } });
+    expect((await get(t, generateSecret('admin'), '127.0.0.1')).statusCode).toBe(401);
+    expect(await closeOf(server, {})).toEqual({ code: 4401, reason: 'no hello in time' });
+    const garbage = await StreamClient.connect(server.wsUrl);
+    garbage.socket.send('{"type":"ping","t":1}');
+    expect(await garbage.closed).toEqual({ code: 4401, reason: 'the first message must be a hello with an SDK key' });
+    expect(await closeOf(server, {})).toEqual(limited);
+  });
+
+  it('does not count a key of the wrong kind (as HTTP does not count a 403)', async () => {
+    const { t, server } = await start({ authRateLimit: { maxFailures: 1 } });
+    const clientKey = await t.createToken('client', 'production');
+    for (let i = 0; i < 3; i++) {
+      expect(await closeOf(server, { key: clientKey })).toEqual({
+        code: 4401,
+        reason: 'the stream needs a server SDK key, not a client key',
+      });
+    }
+    expect(await closeOf(server, { key: t.adminToken, hello: true })).toEqual({
+      code: 4401,
+      reason: 'the stream needs a server SDK key, not an admin token',
+    });
+    expect(await closeOf(server, { key: generateSecret('server') })).toEqual({ code: 4401, reason: 'unknown or revoked key' });
   });
 });

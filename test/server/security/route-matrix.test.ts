@@ -156,6 +156,20 @@ describe('the route x credential matrix', () => {
     expect(evaluation.json().environment).toBe(ENV_A);
   });
 
+  it('says in a 403 which kind of credential the route needs and which it was given, in words', async () => {
+    const messageOf = async (method: 'GET' | 'POST', url: string, credential: Credential) => {
+      const res = await t.app.inject({ method, url, headers: headersFor(credential), ...(method === 'POST' ? { payload: {} } : {}) });
+      expect(res.statusCode).toBe(403);
+      return res.json().message;
+    };
+    expect(await messageOf('GET', '/api/flags', 'server key A')).toBe('This route needs an admin token; a server SDK key cannot use it');
+    expect(await messageOf('GET', '/api/flags', 'client key A')).toBe('This route needs an admin token; a client key cannot use it');
+    expect(await messageOf('GET', '/sdk/snapshot', 'admin')).toBe('This route needs a server SDK key; an admin token cannot use it');
+    expect(await messageOf('GET', '/sdk/snapshot', 'client key A')).toBe('This route needs a server SDK key; a client key cannot use it');
+    expect(await messageOf('POST', '/sdk/evaluate', 'admin')).toBe('This route needs a client key; an admin token cannot use it');
+    expect(await messageOf('POST', '/sdk/evaluate', 'server key A')).toBe('This route needs a client key; a server SDK key cannot use it');
+  });
+
   it('opens the stream to server keys only (a plain GET is 426 whatever the credential)', async () => {
     for (const credential of CREDENTIALS) {
       const res = await t.app.inject({ method: 'GET', url: '/sdk/stream', headers: headersFor(credential) });

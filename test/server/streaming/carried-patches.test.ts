@@ -14,7 +14,7 @@ import { createFlag, environmentVersion, type Replica, StreamClient, startStream
 function recordNotices(t: TestApp): EnvironmentChangeNotice[] {
   const notices: EnvironmentChangeNotice[] = [];
   t.app.changeBus.subscribe((notice) => {
-    if (notice.resourceType !== 'token') notices.push(notice);
+    if (notice.resourceType === 'flag' || notice.resourceType === 'segment') notices.push(notice);
   });
   return notices;
 }
@@ -141,8 +141,9 @@ describe('RedisChangeBus and the size of a carried patch', () => {
       await Promise.all([a.start(), b.start()]);
       const local: EnvironmentChangeNotice[] = [];
       const remote: EnvironmentChangeNotice[] = [];
-      a.subscribe((n) => n.resourceType !== 'token' && local.push(n));
-      b.subscribe((n) => n.resourceType !== 'token' && remote.push(n));
+      const isChange = (n: ChangeNotice): n is EnvironmentChangeNotice => n.resourceType === 'flag' || n.resourceType === 'segment';
+      a.subscribe((n) => isChange(n) && local.push(n));
+      b.subscribe((n) => isChange(n) && remote.push(n));
       const patchOf = (bytes: number): Patch => ({
         fromVersion: 1,
         version: 2,

@@ -87,15 +87,25 @@ export class StreamClient {
     socket.on('error', () => {});
   }
 
-  /** Opens a connection; `key` goes in the Authorization header unless `hello` says to send it as the first message. */
+  /**
+   * Opens a connection; `key` goes in the Authorization header unless `hello` says to send it as the first message.
+   * `localAddress` (any of 127.0.0.0/8) makes the connection come from another client address.
+   */
   static async connect(
     url: string,
-    options: { key?: string; version?: number; hello?: boolean; headers?: Record<string, string>; answerPings?: boolean } = {},
+    options: {
+      key?: string;
+      version?: number;
+      hello?: boolean;
+      headers?: Record<string, string>;
+      answerPings?: boolean;
+      localAddress?: string;
+    } = {},
   ): Promise<StreamClient> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.key && !options.hello) headers.authorization = `Bearer ${options.key}`;
     if (options.version !== undefined && !options.hello) headers['x-switchyard-version'] = String(options.version);
-    const socket = new WebSocket(url, { headers });
+    const socket = new WebSocket(url, { headers, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
     const client = new StreamClient(socket);
     if (options.answerPings) {
       socket.on('message', (data) => {
