@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.ts';
-import { seedOnFirstStart } from './bootstrap.ts';
+import { adminTokenNotice, seedOnFirstStart } from './bootstrap.ts';
 import type { Config } from './config/config.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres.ts';
 import { migrate } from './db/migrate.ts';
@@ -13,9 +13,23 @@ export type RunningServer = { app: FastifyInstance; url: string; close(): Promis
 /** Lines for the person starting Switchyard (never secrets, except the one-time admin token). */
 export type Print = (line: string) => void;
 
-/** pino options: JSON logs at LOG_LEVEL; buildApp censors credentials (plugins/log-redaction.ts). */
+const FASTIFY_LISTENING = 'Server listening at ';
+
+/**
+ * pino options: JSON logs at LOG_LEVEL; buildApp censors credentials (http/log-redaction.ts) and logs
+ * requests at debug (http/request-log.ts). Fastify's own "Server listening at" line, which it writes
+ * on listen with no option to turn it off, is dropped: startServer prints that for people.
+ */
 export function loggerOptions(level: Config['LOG_LEVEL']): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
-  return { level };
+  return {
+    level,
+    hooks: {
+      logMethod(args, write) {
+        if (typeof args[0] === 'string' && args[0].startsWith(FASTIFY_LISTENING)) return;
+        write.apply(this, args);
+      },
+    },
+  };
 }
 
 /**
@@ -60,6 +74,8 @@ export async function startServer(config: Config, print: Print = (line) => proce
     const seed = await seedOnFirstStart(prisma, { adminToken: config.SWITCHYARD_ADMIN_TOKEN });
     if (seed.createdEnvironments.length) print(`Created environments: ${seed.createdEnvironments.join(', ')}`);
     if (seed.generatedAdminToken) printAdminToken(print, seed.generatedAdminToken);
+    const adminTokenLine = adminTokenNotice(seed.configuredAdminToken);
+    if (adminTokenLine) print(adminTokenLine);
 
     let reportRedisError = (_error: Error) => {};
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, (error) => reportRedisError(error)) : null;

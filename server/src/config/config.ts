@@ -43,13 +43,38 @@ const optionalUrl = (protocols: string[]) =>
       .optional(),
   );
 
+/**
+ * Words that mark a value as one copied from an example rather than a secret (compared in lower case,
+ * ignoring everything but letters and digits): the compose file's old default was
+ * `change-me-to-a-long-random-secret`, and whoever started it kept that as a valid admin token.
+ * A random secret of 24 to 44 characters contains one by chance with a probability of about 10^-9.
+ */
+const PLACEHOLDER_WORDS = ['changeme', 'changethis', 'replaceme', 'placeholder', 'example', 'yoursecret', 'yourtoken', 'secrethere'];
+/** Fewer different characters than this is no random secret (`xxxxxxxx…`, `123412341234…`). */
+const MIN_DISTINCT_CHARACTERS = 8;
+const PLACEHOLDER_MESSAGE =
+  'looks like a placeholder, not a secret (it contains a word such as "change-me", "placeholder" or "example", ' +
+  `or fewer than ${MIN_DISTINCT_CHARACTERS} different characters): generate one, e.g. with \`openssl rand -base64 32\``;
+
+function isPlaceholderSecret(value: string): boolean {
+  const letters = value.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return PLACEHOLDER_WORDS.some((word) => letters.includes(word)) || new Set(value).size < MIN_DISTINCT_CHARACTERS;
+}
+
 export const ConfigSchema = z.object({
   PORT: port(4242),
   HOST: z.preprocess(unsetIfEmpty, z.string().trim().default('127.0.0.1')),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   LOG_LEVEL: z.preprocess(unsetIfEmpty, z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
-  SWITCHYARD_ADMIN_TOKEN: z.preprocess(unsetIfEmpty, z.string().min(24, { message: 'must be at least 24 characters long' }).optional()),
+  SWITCHYARD_ADMIN_TOKEN: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .min(24, { message: 'must be at least 24 characters long', abort: true })
+      .refine((value) => !isPlaceholderSecret(value), { message: PLACEHOLDER_MESSAGE })
+      .optional(),
+  ),
   /** Prefix of every Redis key and channel Switchyard uses: installations sharing one Redis need different ones. */
   SWITCHYARD_REDIS_PREFIX: z.preprocess(
     unsetIfEmpty,

@@ -33,12 +33,21 @@ export function listTokens(db: Db, filter: TokenFilter): Promise<TokenRow[]> {
 /** Stores a new token: only the secret's hash and its display prefix, never the secret itself. */
 export function insertToken(
   tx: Transaction,
-  data: { name: string; kind: TokenKind; environmentId: string | null; secret: string },
+  data: { name: string; kind: TokenKind; environmentId: string | null; secret: string; configuredBy?: string },
 ): Promise<TokenRow> {
   const { secret, ...token } = data;
   return tx.apiToken.create({
     data: { ...token, secretHash: hashSecret(secret), prefix: displayPrefix(secret) },
     include: withEnvironmentKey,
+  });
+}
+
+/** The active tokens a setting created (`configuredBy`, e.g. SWITCHYARD_ADMIN_TOKEN), oldest first. */
+export function listActiveConfiguredTokens(db: Db, configuredBy: string): Promise<TokenRow[]> {
+  return db.apiToken.findMany({
+    where: { configuredBy, revokedAt: null },
+    include: withEnvironmentKey,
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
 }
 

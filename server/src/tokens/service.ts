@@ -1,10 +1,19 @@
 import { generateSecret, type TokenKind } from '../auth/secrets.ts';
-import type { ChangeWriter } from '../changes/write-unit.ts';
+import type { ChangeWriter, WriteContext } from '../changes/write-unit.ts';
 import { lockForTransaction } from '../db/locks.ts';
 import type { Db, PrismaClient, Transaction } from '../db/prisma.ts';
 import { findEnvironment } from '../environments/repository.ts';
 import { ConflictError, NotFoundError } from '../errors/index.ts';
-import { countActiveAdminTokens, findToken, insertToken, listTokens, revokeToken, type TokenRow } from './repository.ts';
+import {
+  countActiveAdminTokens,
+  findToken,
+  findTokenBySecret,
+  insertToken,
+  listActiveConfiguredTokens,
+  listTokens,
+  revokeToken,
+  type TokenRow,
+} from './repository.ts';
 import type { CreatedTokenView, TokenView } from './schemas.ts';
 
 const toTokenView = (row: TokenRow): TokenView => ({
@@ -116,4 +125,75 @@ export class TokenService {
       return { ...view, secret };
     });
   }
+}
+
+/** The setting whose token `applyConfiguredAdminToken` manages, and the name that token is listed under. */
+const ADMIN_TOKEN_SETTING = 'SWITCHYARD_ADMIN_TOKEN';
+const CONFIGURED_ADMIN_TOKEN_NAME = `admin (${ADMIN_TOKEN_SETTING})`;
+
+/**
+ * What a start did with SWITCHYARD_ADMIN_TOKEN: `created` its token or found it `unchanged`, revoking
+ * `revoked` tokens of earlier values either way; or found it `revoked` (through the API, or replaced by
+ * a newer value on another replica) and changed nothing.
+ */
+export type ConfiguredAdminToken = { outcome: 'created' | 'unchanged'; revoked: number } | { outcome: 'revoked' };
+
+/**
+ * Makes `secret` (the value of SWITCHYARD_ADMIN_TOKEN) an admin token, and the only active one the
+ * setting created: a new value creates its token and revokes those of earlier values, each audited.
+ * A value that is a revoked token stays revoked, so that a start can never undo a revocation, and a
+ * replica still starting with an old value during a rolling update does not revoke the new one. A
+ * value that is a token made through the API stays that token; the setting manages only its own.
+ *
+ * Revoked admin tokens need no notice to other replicas: no replica caches an admin token
+ * (auth/key-cache.ts) and none can hold a stream, so every replica refuses one from its next request.
+ */
+export async function applyConfiguredAdminToken(w: WriteContext, secret: string): Promise<ConfiguredAdminToken> {
+  await lockForTransaction(w.tx, 'adminTokens');
+  const existing = await findTokenBySecret(w.tx, secret);
+  if (existing && existing.kind !== 'admin') {
+    throw new ConflictError(`${ADMIN_TOKEN_SETTING} is the secret of a ${existing.kind} key: set it to a secret of its own`);
+  }
+  if (existing?.revokedAt) return { outcome: 'revoked' };
+
+  const current =
+    existing ??
+    (await insertToken(w.tx, {
+      name: CONFIGURED_ADMIN_TOKEN_NAME,
+      kind: 'admin',
+      environmentId: null,
+      secret,
+      configuredBy: ADMIN_TOKEN_SETTING,
+    }));
+  const earlier = (await listActiveConfiguredTokens(w.tx, ADMIN_TOKEN_SETTING)).filter((token) => token.id !== current.id);
+  if (!existing) {
+    const replaces = earlier.length > 0 ? { replaces: earlier.map((token) => token.id) } : {};
+    await w.audit({
+      action: 'token.created',
+      resourceType: 'token',
+      resourceKey: current.id,
+      after: { ...toNewTokenView(current), ...replaces },
+    });
+  }
+  const revokedAt = new Date();
+  for (const token of earlier) {
+    await revokeToken(w.tx, token.id, revokedAt); // cannot lose a race: revocations take the adminTokens lock
+    const after = toTokenView(await requireToken(w.tx, token.id));
+    await w.audit({ action: 'token.revoked', resourceType: 'token', resourceKey: token.id, before: toTokenView(token), after });
+    w.tokenRevoked(token.id);
+  }
+  return { outcome: existing ? 'unchanged' : 'created', revoked: earlier.length };
+}
+
+/**
+ * On a database with no active admin token (and no SWITCHYARD_ADMIN_TOKEN): creates one with a generated
+ * secret, audited, and returns the secret, to be shown once. Null when an active admin token exists.
+ */
+export async function createFirstAdminToken(w: WriteContext): Promise<string | null> {
+  await lockForTransaction(w.tx, 'adminTokens');
+  if ((await countActiveAdminTokens(w.tx)) > 0) return null;
+  const secret = generateSecret('admin');
+  const row = await insertToken(w.tx, { name: 'admin (generated at first start)', kind: 'admin', environmentId: null, secret });
+  await w.audit({ action: 'token.created', resourceType: 'token', resourceKey: row.id, after: toNewTokenView(row) });
+  return secret;
 }

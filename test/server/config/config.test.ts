@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generateSecret } from '../../../server/src/auth/secrets.ts';
 import { ConfigError, loadConfig, REPO_ROOT, resolveDataDir } from '../../../server/src/config/config.ts';
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
@@ -42,7 +44,7 @@ describe('configuration from environment variables', () => {
       DATABASE_URL: 'postgresql://u:p@db:5432/sy',
       REDIS_URL: 'rediss://cache:6380',
       LOG_LEVEL: 'debug',
-      SWITCHYARD_ADMIN_TOKEN: 'x'.repeat(24),
+      SWITCHYARD_ADMIN_TOKEN: 'k7Qv2pX9mZ4rT1wB8nL5sD3f',
       SWITCHYARD_DATA_DIR: '/var/lib/switchyard',
       SWITCHYARD_EMBEDDED_PG_PORT: '55432',
       BODY_LIMIT_BYTES: '2048',
@@ -113,6 +115,43 @@ describe('configuration from environment variables', () => {
     );
     expect(message).not.toContain('hunter2-secret');
     expect(message).not.toContain('short-secret-xyz');
+  });
+});
+
+describe('SWITCHYARD_ADMIN_TOKEN', () => {
+  // A value copied from an example is public: whoever started the stack with it has an admin token
+  // anyone can read. The process must stop at start instead (main.ts exits 1 with the message).
+  it.each([
+    ['the compose file’s old default', 'change-me-to-a-long-random-secret'],
+    ['"changeme" in any case or spelling', 'CHANGEME_CHANGEME_CHANGEME'],
+    ['"change me" spelled with spaces', 'please change me before production'],
+    ['"change this"', 'change-this-to-something-secret'],
+    ['"replace me"', 'replace_me_with_a_real_admin_token'],
+    ['"placeholder"', 'placeholder-for-the-admin-token-1234'],
+    ['"example"', 'example-admin-token-0123456789abcdef'],
+    ['"your secret"', 'your-secret-goes-right-here-123'],
+    ['one character repeated', 'x'.repeat(32)],
+    ['a short pattern repeated', '1234'.repeat(8)],
+  ])('is refused when it is a placeholder: %s', (_what, value) => {
+    const problems = problemsOf({ SWITCHYARD_ADMIN_TOKEN: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^SWITCHYARD_ADMIN_TOKEN: looks like a placeholder, not a secret/);
+    expect(problems[0]).toContain('openssl rand -base64 32');
+    expect(problems[0]).not.toContain(value);
+  });
+
+  it.each([
+    ['a generated admin token', generateSecret('admin')],
+    ['openssl rand -base64 32', randomBytes(32).toString('base64')],
+    ['openssl rand -hex 32', randomBytes(32).toString('hex')],
+    ['24 random characters, the shortest allowed', randomBytes(18).toString('base64url')],
+    ['a long passphrase', 'correct horse battery staple on the moon'],
+  ])('is accepted when it is a secret: %s', (_what, value) => {
+    expect(loadConfig({ SWITCHYARD_ADMIN_TOKEN: value }).SWITCHYARD_ADMIN_TOKEN).toBe(value);
+  });
+
+  it('says only that a short value is too short', () => {
+    expect(problemsOf({ SWITCHYARD_ADMIN_TOKEN: 'changeme' })).toEqual(['SWITCHYARD_ADMIN_TOKEN: must be at least 24 characters long']);
   });
 });
 

@@ -186,6 +186,7 @@ describe('every model round-trips through Prisma Client', () => {
         environmentId: environment.id,
         secretHash: 'a'.repeat(64),
         prefix: 'sy_server_abcd',
+        configuredBy: 'SWITCHYARD_ADMIN_TOKEN',
         createdAt: at('2026-04-05T06:07:08.912Z'),
         lastUsedAt: at('2026-04-06T00:00:00.001Z'),
         revokedAt: at('2026-04-07T00:00:00.002Z'),

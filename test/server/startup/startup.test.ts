@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { generateSecret } from '../../../server/src/auth/secrets.ts';
 import { createEmptyDatabase } from '../../helpers/database.ts';
 import { portAnswers } from '../../helpers/services.ts';
-import { cleanEnv, type Spawned, spawnProcess } from './spawn.ts';
+import { cleanEnv, REPO_ROOT, type Spawned, spawnProcess } from './spawn.ts';
 
 // These tests run Switchyard the way people do, `npm start` from the repository root, in a real
 // child process: no DATABASE_URL means an embedded PostgreSQL that keeps its data between runs.
@@ -53,6 +53,31 @@ function api(url: string, token: string) {
   };
 }
 
+/**
+ * The README's sample of what a first `npm start` from a fresh clone prints, less the lines of the
+ * install (these tests start an installed tree), as lines.
+ */
+async function readmeFirstStart(): Promise<string[]> {
+  const readme = await readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const sample = /```\n(> switchyard@[^\n]* prestart\n[\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Quick start')))?.[1];
+  expect(sample, 'the sample output in the Quick start of README.md').toBeDefined();
+  const lines = sample!.trimEnd().split('\n');
+  const install = lines.findIndex((line) => line.startsWith('Dependencies are not installed yet'));
+  const installed = lines.findIndex((line) => /^added \d+ packages/.test(line));
+  expect(install).toBeGreaterThan(0);
+  expect(installed).toBeGreaterThan(install);
+  return [...lines.slice(0, install), ...lines.slice(installed + 1)];
+}
+
+/** What differs from one start to the next: ports, the data directory, the token. */
+const withoutVariables = (lines: string[]) =>
+  lines.map((line) =>
+    line
+      .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
+      .replace(/data in \S+/, 'data in <dir>')
+      .replace(/sy_admin_[A-Za-z0-9_-]{20,}/, 'sy_admin_<secret>'),
+  );
+
 describe('npm start', () => {
   it('with no DATABASE_URL: runs an embedded PostgreSQL, prints an admin token once, and keeps its data across a graceful restart', async () => {
     const dataDir = await tempDir();
@@ -64,6 +89,10 @@ describe('npm start', () => {
     expect(adminToken, out).toBeDefined();
     expect(out).toContain('Created environments: development, staging, production');
     expect(out.split(adminToken!)).toHaveLength(2); // printed exactly once
+    // Everything it printed up to now is what the README shows, line for line.
+    const printed = out.replace(/^\n+/, '').split('\n');
+    const listening = printed.findIndex((line) => line.startsWith('Switchyard listening on'));
+    expect(withoutVariables(printed.slice(0, listening + 1))).toEqual(withoutVariables(await readmeFirstStart()));
     expect(await portAnswers('127.0.0.1', pgPort)).toBe(true);
     expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
 
