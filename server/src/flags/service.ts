@@ -76,6 +76,11 @@ async function touchAllEnvironments(w: WriteContext, flagKey: string): Promise<v
 }
 
 /** A flag's metadata: its key, kind, variations, tags and archived state, shared by every environment. */
+/** Audits a change of a flag's metadata: the flag as it was and as it is now. */
+function auditFlagChange(w: WriteContext, action: string, before: FlagRow, after: FlagView): Promise<void> {
+  return w.audit({ action, resourceType: 'flag', resourceKey: before.key, flagKey: before.key, before: toFlagView(before), after });
+}
+
 export class FlagService {
   constructor(private readonly deps: { prisma: PrismaClient; changes: ChangeWriter }) {}
 
@@ -145,14 +150,7 @@ export class FlagService {
       const after = await updateFlag(w.tx, before.id, changes.tags === undefined ? changes : { ...changes, tags: unique(changes.tags) });
       await touchAllEnvironments(w, before.key);
       const view = toFlagView(after);
-      await w.audit({
-        action: 'flag.updated',
-        resourceType: 'flag',
-        resourceKey: before.key,
-        flagKey: before.key,
-        before: toFlagView(before),
-        after: view,
-      });
+      await auditFlagChange(w, 'flag.updated', before, view);
       return view;
     });
   }
@@ -193,14 +191,7 @@ export class FlagService {
       const after = await setFlagArchived(w.tx, before.id, archived);
       await touchAllEnvironments(w, before.key);
       const view = toFlagView(after);
-      await w.audit({
-        action: archived ? 'flag.archived' : 'flag.restored',
-        resourceType: 'flag',
-        resourceKey: before.key,
-        flagKey: before.key,
-        before: toFlagView(before),
-        after: view,
-      });
+      await auditFlagChange(w, archived ? 'flag.archived' : 'flag.restored', before, view);
       return view;
     });
   }

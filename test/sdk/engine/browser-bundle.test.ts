@@ -7,13 +7,12 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContext, runInContext } from 'node:vm';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../sdk/src/engine/index.ts';
+import { bundleEngineForBrowser } from '../helpers/engine-bundle.ts';
 import { flag, snapshot } from './helpers.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const entry = fileURLToPath(new URL('../../../sdk/src/engine/index.ts', import.meta.url));
 
 const rules = snapshot([
   flag('checkout', {
@@ -39,18 +38,7 @@ const contexts = [
   ...Array.from({ length: 20 }, (_, i) => ({ key: `user-${i}` })),
 ];
 
-async function bundle() {
-  return build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    globalName: 'switchyard',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-}
+const bundle = bundleEngineForBrowser;
 
 describe('the engine entry point in a browser bundle', () => {
   it('bundles with no externals from engine and model files only, and needs nothing from Node', async () => {

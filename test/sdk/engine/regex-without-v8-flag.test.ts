@@ -12,13 +12,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileSafeRegex } from '../../../sdk/src/model/index.ts';
+import { bundleEngineForBrowser } from '../helpers/engine-bundle.ts';
 import { ruleFlag, snapshot } from './helpers.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const entry = fileURLToPath(new URL('../../../sdk/src/engine/index.ts', import.meta.url));
 const POLYNOMIAL = '.*.*.*.*.*.*.*.*.*.*=x';
 const CHILD_TIMEOUT_MS = 20_000;
 const NO_FALLBACK = '--no-enable-experimental-regexp-engine-on-excessive-backtracks';
@@ -77,14 +76,7 @@ describe('a polynomial matches pattern, without V8 linear-time fallback', () => 
   });
 
   it('evaluates in the browser bundle of the engine', { timeout: CHILD_TIMEOUT_MS + 10_000 }, async () => {
-    const bundle = await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      globalName: 'switchyard',
-      write: false,
-    });
+    const bundle = await bundleEngineForBrowser();
     const script = path.join(work, 'bundle.cjs');
     writeFileSync(script, `${bundle.outputFiles[0]!.text}\nconst { evaluate } = switchyard;\n${evaluations}`);
     const { results } = await runWithoutFallback([script]);

@@ -7,7 +7,7 @@ import { ConflictError, InvalidDefinitionError, VersionMismatchError } from '../
 import { FlagConfigService } from '../../../server/src/flags/config-service.ts';
 import { FlagService } from '../../../server/src/flags/service.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
-import { until } from '../../helpers/wait.ts';
+import { whileLockHeld } from '../../helpers/hold-lock.ts';
 
 const dependingOn = (key: string): FlagConfig => ({
   on: true,
@@ -32,37 +32,8 @@ describe('FlagService and FlagConfigService', () => {
   afterAll(async () => db?.drop());
 
   /** Starts `writes` while another transaction holds the prerequisite-graph lock, and releases it once `waiting` statements wait. */
-  async function whileGraphLocked<T>(waiting: number, writes: () => Promise<T>): Promise<T> {
-    let release = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked = () => {};
-    const holding = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holder = db.prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ADVISORY_LOCKS.prerequisiteGraph})`;
-        locked();
-        await released;
-      },
-      { timeout: 15_000 },
-    );
-    await holding;
-    const results = writes();
-    try {
-      await until(`${waiting} statements waiting for a lock`, async () => {
-        const [row] = await db.prisma.$queryRaw<{ n: number }[]>`
-          SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
-        return (row?.n ?? 0) >= waiting;
-      });
-    } finally {
-      release();
-      await holder;
-    }
-    return results;
-  }
+  const whileGraphLocked = <T>(waiting: number, writes: () => Promise<T>) =>
+    whileLockHeld(db, (tx) => tx.$executeRaw`SELECT pg_advisory_xact_lock(${ADVISORY_LOCKS.prerequisiteGraph})`, waiting, writes);
 
   it('never lets a flag be archived while, at the same time, another flag starts to depend on it', async () => {
     await flags.create('test', { key: 'checkout', name: 'Checkout', kind: 'boolean' });

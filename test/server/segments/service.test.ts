@@ -4,7 +4,7 @@ import { ChangeWriter } from '../../../server/src/changes/write-unit.ts';
 import { ConflictError, InvalidDefinitionError } from '../../../server/src/errors/index.ts';
 import { SegmentService } from '../../../server/src/segments/service.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
-import { until } from '../../helpers/wait.ts';
+import { whileLockHeld } from '../../helpers/hold-lock.ts';
 
 const refersTo = (...keys: string[]) => ({ clauses: [{ attribute: '', op: 'segmentMatch' as const, values: keys }] });
 
@@ -26,41 +26,9 @@ describe('SegmentService', () => {
   });
   afterAll(async () => db?.drop());
 
-  /**
-   * Starts `writes` while another transaction holds the named segments' rows, releases them once
-   * `waiting` statements of this database wait for a lock, and returns what the writes return.
-   */
-  async function whileRowsLocked<T>(keys: string[], waiting: number, writes: () => Promise<T>): Promise<T> {
-    let release = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked = () => {};
-    const holding = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holder = db.prisma.$transaction(
-      async (tx) => {
-        await tx.$queryRaw`SELECT "id" FROM "Segment" WHERE "key" = ANY(${keys}) FOR UPDATE`;
-        locked();
-        await released;
-      },
-      { timeout: 15_000 },
-    );
-    await holding;
-    const results = writes();
-    try {
-      await until(`${waiting} statements waiting for a lock`, async () => {
-        const [row] = await db.prisma.$queryRaw<{ n: number }[]>`
-          SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
-        return (row?.n ?? 0) >= waiting;
-      });
-    } finally {
-      release();
-      await holder;
-    }
-    return results;
-  }
+  /** Starts `writes` while another transaction holds the named segments' rows, and releases them once `waiting` statements wait. */
+  const whileRowsLocked = <T>(keys: string[], waiting: number, writes: () => Promise<T>) =>
+    whileLockHeld(db, (tx) => tx.$queryRaw`SELECT "id" FROM "Segment" WHERE "key" = ANY(${keys}) FOR UPDATE`, waiting, writes);
 
   it('runs segment writes of one environment one at a time: two concurrent writes cannot together form a cycle', async () => {
     await segments.create('test', 'production', { key: 'a', name: 'A' });
