@@ -74,7 +74,8 @@ try {
   }
 
   console.log(
-    `\nAdmin API on PostgreSQL (${BENCH_BASE_DATABASE_URL.replace(/\/\/[^@]*@/, '//')}), ${connections} connections, ${seconds} s per case, server in its own process`,
+    `\nAdmin API on PostgreSQL (${BENCH_BASE_DATABASE_URL.replace(/\/\/[^@]*@/, '//')}), ` +
+      `${connections} connections, ${seconds} s per case, server in its own process`,
   );
   console.log(`Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`);
   printTable(

@@ -199,7 +199,8 @@ if (loadStart[0]! > machine.cores * 0.5) {
   console.log(`WARNING: the machine is busy (1-min load ${loadStart[0]!.toFixed(2)} on ${machine.cores} cores); numbers will be noisy.`);
 }
 console.log(
-  `mode: ${args.quick ? 'quick' : 'full'}: ${ROUNDS} process${ROUNDS > 1 ? 'es' : ''} per system and case${ROUNDS > 1 ? ' (interleaved rounds)' : ''},` +
+  `mode: ${args.quick ? 'quick' : 'full'}: ${ROUNDS} process${ROUNDS > 1 ? 'es' : ''} per system and case` +
+    `${ROUNDS > 1 ? ' (interleaved rounds)' : ''},` +
     ` each 3 warm-up passes then ${RUNS} timed runs of >= ${MIN_RUN_MS} ms; ns/eval = median of all ${RUNS * ROUNDS} runs`,
 );
 
@@ -358,7 +359,8 @@ console.log(
 );
 
 console.log(
-  `\n"other CPU" = cores used by other processes during the timed runs (> ${NOISY_CORES} = NOISY: that row is likely slower than on a quiet machine;` +
+  '\n"other CPU" = cores used by other processes during the timed runs ' +
+    `(> ${NOISY_CORES} = NOISY: that row is likely slower than on a quiet machine;` +
     (ATTEMPTS > 1 ? ` a noisy process is re-run up to ${ATTEMPTS - 1} times, keeping the least disturbed attempt;` : '') +
     ` the most disturbed process of a row is shown).`,
 );
@@ -368,7 +370,8 @@ for (const s of systems) {
   console.log(`  ${s.padEnd(15)} ${r?.api ?? '(failed)'}`);
 }
 console.log(
-  `\nload average at end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')}; ${(waitedMs / 1000).toFixed(0)} s spent waiting for a quiet CPU and on re-runs (budget ${WAIT_BUDGET_S} s)`,
+  `\nload average at end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')}; ` +
+    `${(waitedMs / 1000).toFixed(0)} s spent waiting for a quiet CPU and on re-runs (budget ${WAIT_BUDGET_S} s)`,
 );
 if (memory) {
   console.log('\nmemory (switchyard, 1,000 targeted flags, prepared):');
@@ -377,7 +380,8 @@ if (memory) {
     const m = memory as Record<string, number>;
     const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
     console.log(
-      `  heapUsed ${mib(m.heapUsedBytes!)} (+${mib(m.heapDeltaBytes!)} over baseline: raw snapshot ${mib(m.rawSnapshotHeapBytes!)}, prepared ${mib(m.preparedHeapBytes!)}),` +
+      `  heapUsed ${mib(m.heapUsedBytes!)} (+${mib(m.heapDeltaBytes!)} over baseline: ` +
+        `raw snapshot ${mib(m.rawSnapshotHeapBytes!)}, prepared ${mib(m.preparedHeapBytes!)}),` +
         ` rss ${mib(m.rssBytes!)} (+${mib(m.rssDeltaBytes!)}), snapshot JSON ${mib(m.snapshotJsonBytes!)}`,
     );
   }
@@ -393,8 +397,10 @@ if (sy.targeted !== undefined && sy.simple !== undefined) {
   );
   const ok = sy.targeted < targets.targetedNs && sy.simple < targets.simpleNs && minRatio >= targets.speedup;
   console.log(
-    `\ntarget (switchyard targeted < ${targets.targetedNs} ns, simple < ${targets.simpleNs} ns, >= ${targets.speedup}x faster than every peer): ` +
-      `${ok ? 'MET' : 'MISSED'} (targeted ${fmtNs(sy.targeted)} ns, simple ${fmtNs(sy.simple)} ns, smallest speed-up ${minRatio.toFixed(1)}x)`,
+    `\ntarget (switchyard targeted < ${targets.targetedNs} ns, simple < ${targets.simpleNs} ns, ` +
+      `>= ${targets.speedup}x faster than every peer): ` +
+      `${ok ? 'MET' : 'MISSED'} (targeted ${fmtNs(sy.targeted)} ns, simple ${fmtNs(sy.simple)} ns, ` +
+      `smallest speed-up ${minRatio.toFixed(1)}x)`,
   );
 }
 

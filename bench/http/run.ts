@@ -1,4 +1,5 @@
-// npm run bench:http [-- --quick] [-- --out FILE] [-- --connections N] [-- --wait-idle SECONDS] [-- --profile DIR] [-- --settle SECONDS] [-- --runtime compiled|source] [-- --node-args "ARGS"]
+// npm run bench:http [-- --quick] [-- --out FILE] [-- --connections N] [-- --wait-idle SECONDS] [-- --profile DIR]
+//   [-- --settle SECONDS] [-- --runtime compiled|source] [-- --node-args "ARGS"]
 // Requests/s and p99 of the SDK endpoints of one replica (a child process, PostgreSQL and its own
 // Redis), over loopback with autocannon: GET /sdk/snapshot (200 and 304) and POST /sdk/evaluate,
 // each cached and uncached.
@@ -32,7 +33,10 @@ type Row = {
   connections: number;
   errors: number;
   method: string;
-  /** Cores busy on the machine outside this benchmark's processes (server, Redis, autocannon) while the case ran; PostgreSQL counts here. */
+  /**
+   * Cores busy on the machine outside this benchmark's processes (server, Redis, autocannon) while the case ran;
+   * PostgreSQL counts here.
+   */
   otherBusyCores: number;
   /** The server process's CPU while the case ran (100 = one core): req/s per server core is reqPerSec / (serverCpuPct / 100). */
   serverCpuPct: number | null;
@@ -208,10 +212,12 @@ async function uncachedSnapshot(url: string, api: ReturnType<typeof adminApi>, h
 
 function report(): void {
   console.log(
-    `\nSDK endpoints of one replica (own process; PostgreSQL, ${redis.private ? 'a private Redis' : 'shared Redis'}), autocannon over loopback, ${seconds} s per case after 1 s of warm-up`,
+    `\nSDK endpoints of one replica (own process; PostgreSQL, ${redis.private ? 'a private Redis' : 'shared Redis'}), ` +
+      `autocannon over loopback, ${seconds} s per case after 1 s of warm-up`,
   );
   console.log(
-    `Load average ${loadAtStart} at start, ${loadAverage()} at the end; server RSS after the cases ${serverRss} MB, ${serverRssAfterIdle} MB after ${settleSeconds} s idle`,
+    `Load average ${loadAtStart} at start, ${loadAverage()} at the end; ` +
+      `server RSS after the cases ${serverRss} MB, ${serverRssAfterIdle} MB after ${settleSeconds} s idle`,
   );
   console.log(`Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`);
   printTable(

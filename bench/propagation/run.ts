@@ -1,5 +1,5 @@
-// npm run bench:propagation [-- --quick] [-- --clients N] [-- --toggles N] [-- --out FILE] [-- --runtime compiled|source] [-- --node-args "ARGS"]
-//   [-- --load-processes K] [-- --wait-idle SECONDS] [-- --profile DIR]
+// npm run bench:propagation [-- --quick] [-- --clients N] [-- --toggles N] [-- --out FILE] [-- --runtime compiled|source]
+//   [-- --node-args "ARGS"] [-- --load-processes K] [-- --wait-idle SECONDS] [-- --profile DIR]
 // Two server replicas (child processes sharing one PostgreSQL database and one Redis), N stream
 // clients in separate load processes spread evenly over both, and toggles through replica A's admin
 // API issued from this process: time from each toggle's HTTP response until every client has the
@@ -198,7 +198,10 @@ async function measure(api: AdminApi, replicas: ServerProcess[], serverKeys: str
       serverCpuPct: serverCpu.reduce((a, b) => a + b, 0),
       serverCpuPctPerReplica: serverCpu,
       loadProcessesCpuPct: loadCpu.reduce((a, b) => a + b, 0),
-      /** Cores busy on the whole machine during the toggles, and the part not used by this benchmark's processes (PostgreSQL is shared, so counted there). */
+      /**
+       * Cores busy on the whole machine during the toggles, and the part not used by this benchmark's processes
+       * (PostgreSQL is shared, so counted there).
+       */
       machineBusyCores: machineBusy,
       otherBusyCores: Math.max(0, Math.round((machineBusy - oursCores) * 100) / 100),
       loadAverage: loadAverage(),
@@ -335,11 +338,13 @@ function raiseFileLimitOrReexec(needed: number): void {
 function report(): void {
   console.log(`\nPropagation: toggle over replica A's admin API -> every stream client (spread over 2 replicas) has the new value`);
   console.log(
-    `${toggleCount} measured toggles per size (after one warm-up toggle); latency = client's receipt of the patch - the toggle's HTTP response, ` +
+    `${toggleCount} measured toggles per size (after one warm-up toggle); ` +
+      `latency = client's receipt of the patch - the toggle's HTTP response, ` +
       `on CLOCK_MONOTONIC; clients in ${loadProcesses} load process(es)`,
   );
   console.log(
-    `Redis: ${redis.private ? 'a private redis-server for this run' : 'shared'}; load average ${loadAtStart} at start, ${loadAverage()} at the end`,
+    `Redis: ${redis.private ? 'a private redis-server for this run' : 'shared'}; ` +
+      `load average ${loadAtStart} at start, ${loadAverage()} at the end`,
   );
   console.log(`Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`);
   printTable(
@@ -361,12 +366,15 @@ function report(): void {
   );
   if (pollingBaseline) {
     console.log(
-      `\nBaseline in this run: one SDK polling GET /sdk/snapshot every ${pollingBaseline.intervalMs} ms (If-None-Match), ${pollingBaseline.toggles} toggles at random points of its cycle: ` +
-        `median ${pollingBaseline.p50Ms} ms, max ${pollingBaseline.maxMs} ms until it had the new value${pollingBaseline.missed ? ` (${pollingBaseline.missed} missed)` : ''}.`,
+      `\nBaseline in this run: one SDK polling GET /sdk/snapshot every ${pollingBaseline.intervalMs} ms (If-None-Match), ` +
+        `${pollingBaseline.toggles} toggles at random points of its cycle: ` +
+        `median ${pollingBaseline.p50Ms} ms, max ${pollingBaseline.maxMs} ms until it had the new value` +
+        `${pollingBaseline.missed ? ` (${pollingBaseline.missed} missed)` : ''}.`,
     );
   }
   console.log(
-    '\nFor comparison, NOT measured in this run (measured earlier on this machine type, issue 4): Unleash 8.2 (no push in its OSS server)\n' +
+    '\nFor comparison, NOT measured in this run (measured earlier on this machine type, issue 4): ' +
+      'Unleash 8.2 (no push in its OSS server)\n' +
       '  1,000 SDKs polling every 1 s: median 1.26 s until the last client saw a toggle;\n' +
       '  one SDK at its default 15 s poll: median 7.4 s, max 15.6 s.',
   );

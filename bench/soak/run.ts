@@ -1,4 +1,5 @@
-// npm run bench:soak [-- --quick] [-- --out FILE] [-- --clients N] [-- --seconds S] [-- --eval-rate R] [-- --runtime compiled|source] [-- --node-args "ARGS"]
+// npm run bench:soak [-- --quick] [-- --out FILE] [-- --clients N] [-- --seconds S] [-- --eval-rate R]
+//   [-- --runtime compiled|source] [-- --node-args "ARGS"]
 // A bounded soak: two replicas (child processes sharing one PostgreSQL database and a private Redis),
 // N real SDK clients (createClient) in this process spread over both, one toggle per second through
 // the replicas' admin API in turn, and a steady remote-evaluation load with a client key. Reports per
@@ -188,13 +189,15 @@ function summarize(run: {
 
 function print({ result, series }: ReturnType<typeof summarize>): void {
   console.log(
-    `\nSoak: ${clientCount} SDK clients over 2 replicas, 1 toggle/s (admin APIs of A and B in turn), ${evalRate} remote evaluations/s, ${seconds} s`,
+    `\nSoak: ${clientCount} SDK clients over 2 replicas, 1 toggle/s (admin APIs of A and B in turn), ` +
+      `${evalRate} remote evaluations/s, ${seconds} s`,
   );
   console.log(
     `Propagation = a client's 'change' event - the toggle's HTTP response (one clock, this process). Windows of ${windowSeconds} s.`,
   );
   console.log(
-    `Load average: ${loadAtStart} at start, ${loadAverage()} at the end. Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`,
+    `Load average: ${loadAtStart} at start, ${loadAverage()} at the end. ` +
+      `Machine: ${JSON.stringify(machine())}; ${describeReplicas(runtime, replicaNodeArgs)}\n`,
   );
   printTable(
     series.map((w) => ({
@@ -212,7 +215,8 @@ function print({ result, series }: ReturnType<typeof summarize>): void {
     })),
   );
   console.log(
-    `\nTotal: ${result.toggles} toggles, propagation p50 ${result.propagationP50Ms} ms, p99 ${result.propagationP99Ms} ms, max ${result.propagationMaxMs} ms; ` +
+    `\nTotal: ${result.toggles} toggles, propagation p50 ${result.propagationP50Ms} ms, ` +
+      `p99 ${result.propagationP99Ms} ms, max ${result.propagationMaxMs} ms; ` +
       `${result.evaluations} evaluations; errors ${result.errors} ${JSON.stringify(result.errorsByKind)}; ` +
       `server RSS ${result.rssStartMb} MB -> ${result.rssEndMb} MB (A+B)`,
   );

@@ -64,7 +64,8 @@ export async function startServer(config: Config, print: Print = (line) => proce
       throw new Error(`Could not migrate the database at ${describeUrl(databaseUrl)}: ${(error as Error).message}`, { cause: error });
     });
     print(
-      `Migrations: ${migrations.applied.length} applied${migrations.applied.length ? ` (${migrations.applied.join(', ')})` : ''}, ${migrations.alreadyApplied.length} already applied`,
+      `Migrations: ${migrations.applied.length} applied${migrations.applied.length ? ` (${migrations.applied.join(', ')})` : ''}, ` +
+        `${migrations.alreadyApplied.length} already applied`,
     );
 
     const prisma: PrismaClient = createPrisma(databaseUrl);
@@ -82,7 +83,8 @@ export async function startServer(config: Config, print: Print = (line) => proce
     if (redis) {
       cleanups.push(() => redis.quit());
       print(
-        `Redis: ${describeUrl(config.REDIS_URL!)} (REDIS_URL), keys and channels under "${config.SWITCHYARD_REDIS_PREFIX}:" (SWITCHYARD_REDIS_PREFIX)`,
+        `Redis: ${describeUrl(config.REDIS_URL!)} (REDIS_URL), ` +
+          `keys and channels under "${config.SWITCHYARD_REDIS_PREFIX}:" (SWITCHYARD_REDIS_PREFIX)`,
       );
     }
 

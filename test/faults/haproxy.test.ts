@@ -67,7 +67,8 @@ async function haproxyStats(socketPath: string): Promise<Map<string, { status: s
 const user = { key: 'user-1' };
 
 describe.skipIf(!HAPROXY_VERSION)(
-  `deploy/haproxy.cfg in front of two replicas (${HAPROXY_VERSION ?? 'SKIPPED: haproxy is not installed; `apt-get install haproxy`, as .ci/run does'})`,
+  'deploy/haproxy.cfg in front of two replicas ' +
+    `(${HAPROXY_VERSION ?? 'SKIPPED: haproxy is not installed; `apt-get install haproxy`, as .ci/run does'})`,
   () => {
     let pg: PrivatePostgres;
     let redis: PrivateRedis;

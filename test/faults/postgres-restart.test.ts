@@ -57,7 +57,8 @@ describe('fault: PostgreSQL restarts under a running replica', () => {
     await pg?.destroy();
   });
 
-  it('refuses writes with a clear 503 and changes nothing, keeps serving reads and the stream, and recovers without a restart', async () => {
+  it('refuses writes with a clear 503 and changes nothing, keeps serving reads and the stream, ' +
+    'and recovers without a restart', async () => {
     const streaming = [0, 1].map(() => clients.open({ url: replica.url, sdkKey: keys.serverKey }));
     for (const c of streaming) expect(await c.ready()).toBe(true);
     // Both keys have been used on this replica before the outage (an application that was running).

@@ -54,7 +54,8 @@ export default async function setup(project: TestProject) {
   if (!databaseUrl || !redisUrl) {
     throw new Error(
       'The test suite needs a real PostgreSQL and Redis. Set DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) ' +
-        'and REDIS_URL (e.g. redis://127.0.0.1:6379), run them on their default local ports, or start a Docker engine for testcontainers. ' +
+        'and REDIS_URL (e.g. redis://127.0.0.1:6379), run them on their default local ports, ' +
+        'or start a Docker engine for testcontainers. ' +
         `Missing: ${[!databaseUrl && 'PostgreSQL', !redisUrl && 'Redis'].filter(Boolean).join(' and ')}.`,
     );
   }

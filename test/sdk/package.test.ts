@@ -10,15 +10,19 @@ const runWithPlainNode = (source: string) =>
 
 describe('the published @switchyard/sdk package', () => {
   it('is plain JavaScript with type declarations that any Node 20 application can import', () => {
-    const out = runWithPlainNode(`
+    const out = runWithPlainNode(
+      `
       import { prepareSnapshot, isEnabled, createClient } from '@switchyard/sdk';
       import { SwitchyardProvider } from '@switchyard/sdk/openfeature';
       import { FlagConfigSchema } from '@switchyard/sdk/schema';
       const flag = { key: 'f', kind: 'boolean', variations: [true, false], salt: 's', version: 1, clientSideAvailable: false,
         on: true, offVariation: 1, fallthrough: { variation: 0 }, targets: [], rules: [], prerequisites: [] };
       const snapshot = prepareSnapshot({ environment: 'production', version: 1, flags: { f: flag }, segments: {} });
-      console.log(JSON.stringify([isEnabled(snapshot, 'f', { key: 'u' }), typeof createClient, typeof SwitchyardProvider, FlagConfigSchema.safeParse({ on: true, offVariation: 1, fallthrough: { variation: 0 }, targets: [], rules: [], prerequisites: [] }).success]));
-    `);
+      console.log(JSON.stringify([isEnabled(snapshot, 'f', { key: 'u' }), typeof createClient, typeof SwitchyardProvider, ` +
+        `FlagConfigSchema.safeParse({ on: true, offVariation: 1, fallthrough: { variation: 0 }, ` +
+        `targets: [], rules: [], prerequisites: [] }).success]));
+    `,
+    );
     expect(JSON.parse(out)).toEqual([true, 'function', 'function', true]);
   });
 

@@ -34,7 +34,10 @@ export type ClientOptions = {
   persistPath?: string;
   /** The server's heartbeat interval; the client reconnects after hearing nothing for 2 intervals + 5 s. Default 15000. */
   heartbeatMs?: number;
-  /** Reconnection backoff: full jitter over `initialDelayMs * 2^n`, capped at `maxDelayMs`; reset once a connection stayed up `stableAfterMs`. */
+  /**
+   * Reconnection backoff: full jitter over `initialDelayMs * 2^n`, capped at `maxDelayMs`;
+   * reset once a connection stayed up `stableAfterMs`.
+   */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number; stableAfterMs?: number };
   /** Debounce of `persistPath` writes. Default 1000. */
   persistDebounceMs?: number;

@@ -140,7 +140,9 @@ export function validateFlagConfig(config: FlagConfig, ctx: FlagConfigValidation
     if (count !== undefined && p.variation >= count) {
       out.push({
         path: ['prerequisites', i, 'variation'],
-        message: `variation ${p.variation} does not exist on flag ${JSON.stringify(p.key)} (it has ${count} variation${count === 1 ? '' : 's'})`,
+        message:
+          `variation ${p.variation} does not exist on flag ${JSON.stringify(p.key)} ` +
+          `(it has ${count} variation${count === 1 ? '' : 's'})`,
       });
     }
   });

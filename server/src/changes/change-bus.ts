@@ -5,7 +5,10 @@ export interface ChangeBus {
   publish(notice: ChangeNotice): Promise<void>;
   /** Returns a function that unsubscribes. */
   subscribe(handler: (notice: ChangeNotice) => void): () => void;
-  /** Buses that can lose notices (a Redis reconnect) call `handler` when the subscriber is back, so the caller can catch up from the database. */
+  /**
+   * Buses that can lose notices (a Redis reconnect) call `handler` when the subscriber is back, so the caller can catch up from
+   * the database.
+   */
   onResubscribe?(handler: () => void): () => void;
   close(): Promise<void>;
 }

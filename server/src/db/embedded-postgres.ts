@@ -62,7 +62,8 @@ export async function startEmbeddedPostgres(
 
   const failure = (what: string, error: unknown) =>
     new Error(
-      `Embedded PostgreSQL failed to ${what} (data in ${dataDir}): ${(error as Error | undefined)?.message ?? 'the server exited'}\n${recentLog.join('\n')}`,
+      `Embedded PostgreSQL failed to ${what} (data in ${dataDir}): ` +
+        `${(error as Error | undefined)?.message ?? 'the server exited'}\n${recentLog.join('\n')}`,
       { cause: error },
     );
 
@@ -134,8 +135,10 @@ async function prepareDirectory(root: string, owner: { uid: number; gid: number 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // no setpriv: let PostgreSQL report it
     throw new Error(
-      `The data directory ${root} is not reachable and writable by the "postgres" user, which runs the embedded PostgreSQL when Switchyard runs as root. ` +
-        'Make every parent directory searchable by others (chmod o+x), or set SWITCHYARD_DATA_DIR to a directory under one that is (e.g. /var/lib/switchyard).',
+      `The data directory ${root} is not reachable and writable by the "postgres" user, ` +
+        'which runs the embedded PostgreSQL when Switchyard runs as root. ' +
+        'Make every parent directory searchable by others (chmod o+x), ' +
+        'or set SWITCHYARD_DATA_DIR to a directory under one that is (e.g. /var/lib/switchyard).',
     );
   }
 }

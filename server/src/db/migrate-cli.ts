@@ -8,7 +8,8 @@ try {
   const url = config.DATABASE_URL ?? embedded!.databaseUrl;
   const result = await migrate(url);
   console.log(
-    `Applied ${result.applied.length} migration(s)${result.applied.length ? `: ${result.applied.join(', ')}` : ''}; ${result.alreadyApplied.length} already applied.`,
+    `Applied ${result.applied.length} migration(s)${result.applied.length ? `: ${result.applied.join(', ')}` : ''}; ` +
+      `${result.alreadyApplied.length} already applied.`,
   );
 } finally {
   await embedded?.stop();

@@ -72,7 +72,8 @@ export default async function environmentRoutes(fastify: FastifyInstance, opts: 
         tags,
         summary: 'Delete an environment',
         description:
-          'Cascades: the environment’s flag configurations, segments and SDK keys are deleted with it (the flags themselves stay). The deletion is audited.',
+          'Cascades: the environment’s flag configurations, segments and SDK keys are deleted with it (the flags themselves stay). ' +
+          'The deletion is audited.',
         params: EnvironmentParamsSchema,
         response: { 204: z.null().describe('deleted'), ...errorResponses(401, 403, 404) },
       },

@@ -12,7 +12,8 @@ export default fp(async function openApi(app: FastifyInstance) {
       info: {
         title: 'Switchyard API',
         description:
-          'Admin REST API of Switchyard, the self-hosted feature flag service. Admin routes take an admin token as `Authorization: Bearer <token>`.',
+          'Admin REST API of Switchyard, the self-hosted feature flag service. ' +
+          'Admin routes take an admin token as `Authorization: Bearer <token>`.',
         version: '0.1.0',
         license: { name: 'MIT' },
       },

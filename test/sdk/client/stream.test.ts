@@ -137,7 +137,9 @@ describe('SDK client over the stream', () => {
     expect(changes).toHaveLength(1);
   });
 
-  it('starts from a bootstrap, then asks for the full snapshot (a bootstrap version is not resumed) and emits only real differences', async () => {
+  const bootstrapTitle =
+    'starts from a bootstrap, then asks for the full snapshot (a bootstrap version is not resumed) and emits only real differences';
+  it(bootstrapTitle, async () => {
     const server = await start(snapshotOf(1, [booleanFlag('new-checkout', true, 2), booleanFlag('other', true)]));
     const bootstrap = snapshotOf(1, [booleanFlag('new-checkout', false, 1), booleanFlag('other', true)]);
     const flags = client(server, { bootstrap });

@@ -79,7 +79,8 @@ const withoutVariables = (lines: string[]) =>
   );
 
 describe('npm start', () => {
-  it('with no DATABASE_URL: runs an embedded PostgreSQL, prints an admin token once, and keeps its data across a graceful restart', async () => {
+  it('with no DATABASE_URL: runs an embedded PostgreSQL, prints an admin token once, ' +
+    'and keeps its data across a graceful restart', async () => {
     const dataDir = await tempDir();
 
     const first = await npmStart({ SWITCHYARD_DATA_DIR: dataDir });
@@ -115,7 +116,8 @@ describe('npm start', () => {
     expect(await stop(second.switchyard)).toEqual({ code: 0, signal: null });
   }, 150_000);
 
-  it('with DATABASE_URL, REDIS_URL, SWITCHYARD_REDIS_PREFIX, SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY and SWITCHYARD_ADMIN_TOKEN: uses those, starts no embedded database and prints no secret', async () => {
+  it('with DATABASE_URL, REDIS_URL, SWITCHYARD_REDIS_PREFIX, SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY and SWITCHYARD_ADMIN_TOKEN: ' +
+    'uses those, starts no embedded database and prints no secret', async () => {
     const db = await createEmptyDatabase(inject('databaseUrl'));
     cleanups.push(db.drop);
     const dataDir = path.join(await tempDir(), 'unused');

@@ -133,7 +133,8 @@ describe('change notices carry the patch built by the replica that wrote', () =>
 });
 
 describe('RedisChangeBus and the size of a carried patch', () => {
-  it(`sends a notice whose message would exceed ${MAX_NOTICE_BYTES / 1024} KiB without its patch, and keeps it for this process`, async () => {
+  const maxNoticeKiB = MAX_NOTICE_BYTES / 1024;
+  it(`sends a notice whose message would exceed ${maxNoticeKiB} KiB without its patch, and keeps it for this process`, async () => {
     const namespace = testNamespace();
     const [redisA, redisB] = [new Redis(inject('redisUrl')), new Redis(inject('redisUrl'))];
     const [a, b] = [new RedisChangeBus(redisA, namespace), new RedisChangeBus(redisB, namespace)];
