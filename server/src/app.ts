@@ -49,6 +49,8 @@ export type AppOptions = {
   /** Credentials are always censored from it (see log-redaction.ts). */
   logger?: FastifyServerOptions['logger'];
   bodyLimit?: number;
+  /** Proxies whose X-Forwarded-For names the client (addresses, CIDR ranges, loopback/linklocal/uniquelocal); default none. */
+  trustProxy?: false | string[];
   /** Failed authentications allowed per client IP and window before 429 (per replica). */
   authRateLimit?: Partial<AuthRateLimitOptions>;
 };
@@ -61,6 +63,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: withRedaction(options.logger),
     logController: new CompactRequestLog(),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
     routerOptions: { maxParamLength: 200 },
     clientErrorHandler,
     frameworkErrors,

@@ -95,6 +95,7 @@ export async function startServer(config: Config, print: Print = (line) => proce
       streaming: { maxConnectionsPerKey: config.SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY },
       logger: loggerOptions(config.LOG_LEVEL),
       bodyLimit: config.BODY_LIMIT_BYTES,
+      trustProxy: config.SWITCHYARD_TRUST_PROXY,
     });
     cleanups.push(() => app.close());
     reportRedisError = (error) => app.log.warn({ err: { message: error.message } }, 'Redis connection error');

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseTrustProxy } from './trust-proxy.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -93,6 +94,15 @@ export const ConfigSchema = z.object({
   /** 0 (the default): a free port found at start. */
   SWITCHYARD_EMBEDDED_PG_PORT: port(0),
   BODY_LIMIT_BYTES: wholeNumber(1024, 50 * 1024 * 1024, 1024 * 1024, ' of bytes'),
+  /** Proxies whose X-Forwarded-For names the client (see trust-proxy.ts). Unset: none. */
+  SWITCHYARD_TRUST_PROXY: z.preprocess(unsetIfEmpty, z.string().optional()).transform((value, context) => {
+    const parsed = parseTrustProxy(value);
+    if (parsed !== false && 'problem' in parsed) {
+      context.addIssue({ code: 'custom', message: parsed.problem });
+      return z.NEVER;
+    }
+    return parsed;
+  }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

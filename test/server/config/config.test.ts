@@ -28,6 +28,7 @@ describe('configuration from environment variables', () => {
       SWITCHYARD_REDIS_PREFIX: 'switchyard',
       SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: 2000,
       BODY_LIMIT_BYTES: 1024 * 1024,
+      SWITCHYARD_TRUST_PROXY: false,
     });
   });
 
@@ -87,6 +88,21 @@ describe('configuration from environment variables', () => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('reads the proxies to trust as addresses, CIDR ranges or named ranges, and refuses anything else', () => {
+    expect(loadConfig({ SWITCHYARD_TRUST_PROXY: 'uniquelocal' }).SWITCHYARD_TRUST_PROXY).toEqual(['uniquelocal']);
+    expect(loadConfig({ SWITCHYARD_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fc00::/7' }).SWITCHYARD_TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'fc00::/7',
+    ]);
+    const message =
+      'SWITCHYARD_TRUST_PROXY: must be a comma-separated list of IP addresses, CIDR ranges, loopback, linklocal or uniquelocal';
+    for (const bad of ['true', '*', '10.0.0.0/33', '10.0.0.0/8/1', 'example.com', '10.0.0.1,', '2']) {
+      expect(problemsOf({ SWITCHYARD_TRUST_PROXY: bad }), bad).toEqual([message]);
+    }
   });
 
   it('gives the allowed range of a number', () => {

@@ -58,6 +58,31 @@ describe('failed authentication is rate limited per client address', () => {
   });
 });
 
+describe('behind a load balancer', () => {
+  const fromBalancer = (t: TestApp, client: string) =>
+    t.app.inject({
+      method: 'GET',
+      url: '/api/environments',
+      remoteAddress: '127.0.0.1',
+      headers: { authorization: `Bearer ${generateSecret('admin')}`, 'x-forwarded-for': client },
+    });
+
+  it('counts each client named by X-Forwarded-For when the balancer is trusted (SWITCHYARD_TRUST_PROXY)', async () => {
+    const t = await createTestApp({ authRateLimit: { maxFailures: 3 }, trustProxy: ['loopback'] });
+    apps.push(t);
+    for (let i = 0; i < 3; i++) expect((await fromBalancer(t, '203.0.113.1')).statusCode).toBe(401);
+    expect((await fromBalancer(t, '203.0.113.1')).statusCode).toBe(429);
+    expect((await fromBalancer(t, '203.0.113.2')).statusCode).toBe(401);
+  });
+
+  it('counts every client as the balancer when it is not trusted (the default), and ignores X-Forwarded-For', async () => {
+    const t = await createTestApp({ authRateLimit: { maxFailures: 3 } });
+    apps.push(t);
+    for (let i = 0; i < 3; i++) expect((await fromBalancer(t, `203.0.113.${i + 1}`)).statusCode).toBe(401);
+    expect((await fromBalancer(t, '203.0.113.9')).statusCode).toBe(429);
+  });
+});
+
 describe('failed stream authentications count against the same per-address limit', () => {
   const servers: Replica[] = [];
   afterAll(async () => {
