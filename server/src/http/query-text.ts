@@ -10,9 +10,12 @@ import { textProblem } from './storable-text.ts';
  * 400 `validation_failed` naming `query.<name>`. The bodies get the same check in json-body.ts.
  */
 export default fp(async function queryText(app: FastifyInstance) {
-  app.addHook('preValidation', async (request) => {
+  // A callback hook, not an async one: it runs on every request, the SDK endpoints' included, and
+  // needs no promise of its own.
+  app.addHook('preValidation', (request, _reply, done) => {
     const problem = firstQueryProblem(request.query);
-    if (problem) throw new HttpError(400, 'validation_failed', `Invalid request: ${problem.path}: ${problem.message}`, [problem]);
+    if (!problem) return done();
+    done(new HttpError(400, 'validation_failed', `Invalid request: ${problem.path}: ${problem.message}`, [problem]));
   });
 });
 
