@@ -47,6 +47,11 @@ export type FlagConfig = {
   targets: Target[];
   rules: Rule[];
   prerequisites: Prerequisite[];
+  /**
+   * Set while the flag is under a guarded release in this environment: the custom event keys (metrics)
+   * whose `track()` calls SDKs attribute to the variation each context is served. Absent otherwise.
+   */
+  guardedMetrics?: string[] | undefined;
 };
 
 /** One flag in an environment snapshot: its configuration in that environment plus the flag's own fields. */

@@ -23,6 +23,21 @@ export type {
 export { FLAG_KINDS } from './flag.ts';
 export { LIMITS, TOTAL_WEIGHT } from './limits.ts';
 export { MAX_REGEX_STATES } from './linear-regex/nfa.ts';
+export {
+  CONTEXT_HASH_PATTERN,
+  type DroppedCounts,
+  type EvaluationCount,
+  type EventSummary,
+  type GuardedMetricSummary,
+  type GuardedVariationSummary,
+  METRICS_ERROR_KINDS,
+  METRICS_LIMITS,
+  type MetricsErrorKind,
+  type MetricsReport,
+  SDK_MODES,
+  type SdkIdentity,
+  type SdkMode,
+} from './metrics.ts';
 export { type ClauseValue, clauseValueProblem, isOperator, OPERATOR_TABLE, OPERATORS, type Operator } from './operators.ts';
 export {
   type ClientMessage,

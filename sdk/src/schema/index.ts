@@ -14,6 +14,7 @@ export type {
   FlagConfig,
   FlagDefinition,
   FlagKind,
+  MetricsReport,
   Operator,
   Prerequisite,
   Reason,
@@ -29,18 +30,32 @@ export type {
   WeightedVariation,
 } from '../model/index.ts';
 export {
+  CONTEXT_HASH_PATTERN,
   clauseValueProblem,
   compareSemVer,
   compileSafeRegex,
   LIMITS,
   MAX_REGEX_LENGTH,
+  METRICS_ERROR_KINDS,
+  METRICS_LIMITS,
   OPERATORS,
   parseIsoDate,
   parseSemVer,
+  SDK_MODES,
   TOTAL_WEIGHT,
   unsafeRegexReason,
   variationValueFitsKind,
 } from '../model/index.ts';
+export {
+  DroppedCountsSchema,
+  EvaluationCountSchema,
+  EventKeySchema,
+  EventSummarySchema,
+  GuardedMetricSummarySchema,
+  GuardedVariationSummarySchema,
+  MetricsReportSchema,
+  SdkIdentitySchema,
+} from './metrics.ts';
 export type { ValidationProblem } from './problem.ts';
 export {
   ClauseSchema,

@@ -19,6 +19,8 @@ import {
   type VariationOrRollout,
   variationValueFitsKind,
 } from '../model/index.ts';
+import { METRICS_LIMITS } from '../model/metrics.ts';
+import { EventKeySchema } from './metrics.ts';
 import { variationIndexProblems } from './variation-indices.ts';
 
 export const OperatorSchema = z.enum(OPERATORS, {
@@ -201,6 +203,13 @@ export const FlagConfigSchema = z.strictObject({
   prerequisites: z
     .array(PrerequisiteSchema)
     .max(LIMITS.maxPrerequisites, `a flag can have at most ${LIMITS.maxPrerequisites} prerequisites`),
+  guardedMetrics: z
+    .array(EventKeySchema)
+    .min(1, 'give at least one metric, or leave guardedMetrics out when the flag is not under a guarded release')
+    .max(METRICS_LIMITS.maxGuardedMetrics, `a guarded release measures at most ${METRICS_LIMITS.maxGuardedMetrics} metrics`)
+    .refine((keys) => new Set(keys).size === keys.length, 'lists a metric twice')
+    .optional()
+    .describe('the custom event keys measured per variation while the flag is under a guarded release'),
 });
 
 export const FlagKindSchema = z.enum(FLAG_KINDS, {

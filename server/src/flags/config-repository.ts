@@ -10,6 +10,7 @@ export type FlagConfigRow = {
   targets: unknown;
   rules: unknown;
   prerequisites: unknown;
+  guardedMetrics: string[];
   version: number;
   updatedAt: Date;
 };
@@ -22,6 +23,8 @@ export const storedConfig = (row: Omit<FlagConfigRow, 'id' | 'version' | 'update
   targets: row.targets as FlagConfig['targets'],
   rules: row.rules as FlagConfig['rules'],
   prerequisites: row.prerequisites as FlagConfig['prerequisites'],
+  // Absent rather than empty, so that a flag that was never guarded keeps the shape it always had.
+  ...(row.guardedMetrics.length > 0 ? { guardedMetrics: row.guardedMetrics } : {}),
 });
 
 const configColumns = (config: FlagConfig) => ({
@@ -31,6 +34,7 @@ const configColumns = (config: FlagConfig) => ({
   targets: config.targets as Prisma.InputJsonValue,
   rules: config.rules as Prisma.InputJsonValue,
   prerequisites: config.prerequisites as Prisma.InputJsonValue,
+  guardedMetrics: config.guardedMetrics ?? [],
 });
 
 export function findFlagConfig(db: Db, flagId: string, environmentId: string): Promise<FlagConfigRow | null> {

@@ -109,7 +109,8 @@ export function updateFlag(tx: Transaction, id: string, changes: FlagChanges): P
 }
 
 export function setFlagArchived(tx: Transaction, id: string, archived: boolean): Promise<FlagRow> {
-  return tx.flag.update({ where: { id }, data: { archived, version: { increment: 1 } } });
+  // archivedAt stays after a restore: it is when the flag was last archived.
+  return tx.flag.update({ where: { id }, data: { archived, ...(archived ? { archivedAt: new Date() } : {}), version: { increment: 1 } } });
 }
 
 /** Deletes the flag; its configurations go with it (foreign keys cascade). */

@@ -25,6 +25,7 @@ export const configSelect = {
   targets: true,
   rules: true,
   prerequisites: true,
+  guardedMetrics: true,
   version: true,
 } as const;
 export const segmentSelect = { key: true, included: true, excluded: true, rules: true, version: true } as const;

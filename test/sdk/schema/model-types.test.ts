@@ -27,6 +27,13 @@ describe('schemas and model', () => {
     expectTypeOf<z.infer<typeof schema.SnapshotSchema>>().toEqualTypeOf<M.Snapshot>();
     expectTypeOf<z.infer<typeof schema.ContextValueSchema>>().toEqualTypeOf<M.ContextValue>();
     expectTypeOf<z.infer<typeof schema.ContextSchema>>().toEqualTypeOf<M.ValidContext>();
+    expectTypeOf<z.infer<typeof schema.SdkIdentitySchema>>().toEqualTypeOf<M.SdkIdentity>();
+    expectTypeOf<z.infer<typeof schema.EvaluationCountSchema>>().toEqualTypeOf<M.EvaluationCount>();
+    expectTypeOf<z.infer<typeof schema.EventSummarySchema>>().toEqualTypeOf<M.EventSummary>();
+    expectTypeOf<z.infer<typeof schema.GuardedMetricSummarySchema>>().toEqualTypeOf<M.GuardedMetricSummary>();
+    expectTypeOf<z.infer<typeof schema.GuardedVariationSummarySchema>>().toEqualTypeOf<M.GuardedVariationSummary>();
+    expectTypeOf<z.infer<typeof schema.DroppedCountsSchema>>().toEqualTypeOf<M.DroppedCounts>();
+    expectTypeOf<z.infer<typeof schema.MetricsReportSchema>>().toEqualTypeOf<M.MetricsReport>();
   });
 
   it('take the operators and limits from the model', () => {

@@ -53,6 +53,8 @@ export async function parsePrismaSchema(source?: string): Promise<PrismaSchema> 
           indexes.push(`${name}_${columns.join('_')}_${blockAttribute[1] === 'unique' ? 'key' : 'idx'}`);
           continue;
         }
+        // A composite primary key is still the table's "<Model>_pkey", which every model has.
+        if (line.startsWith('@@id(')) continue;
         if (line.startsWith('@@')) throw new Error(`parsePrismaSchema does not understand "${line}"`);
         const field = line.match(/^(\w+)\s+(\w+)(\[\])?(\?)?/);
         if (!field) throw new Error(`parsePrismaSchema cannot read "${line}"`);

@@ -36,6 +36,7 @@ function expectedColumn(field: SchemaField, model: string): { data_type: string;
     Boolean: ['boolean', 'bool'],
     DateTime: ['timestamp without time zone', 'timestamp'],
     Json: ['jsonb', 'jsonb'],
+    Float: ['double precision', 'float8'],
   };
   const base = field.kind === 'enum' ? ['USER-DEFINED', field.type] : scalar[field.type];
   if (!base) throw new Error(`No expected column type for ${model}.${field.name} (${field.type})`);
@@ -116,6 +117,7 @@ describe('every model round-trips through Prisma Client', () => {
         tags: ['alpha', 'beta gamma', ''],
         temporary: false,
         archived: true,
+        archivedAt: at('2026-02-04T00:00:00.001Z'),
         salt: 'c0ffee',
         clientSideAvailable: true,
         version: 9,
@@ -151,6 +153,7 @@ describe('every model round-trips through Prisma Client', () => {
         targets: [{ variation: 0, values: ['user-1', 'user-2'] }],
         rules: [{ id: 'r1', clauses: [{ attribute: 'country', op: 'in', values: ['NL'], negate: false }], variation: 2 }],
         prerequisites: [{ key: 'other', variation: 0 }],
+        guardedMetrics: ['checkout-error', 'checkout-latency-ms'],
         version: 4,
       },
     });
@@ -231,6 +234,98 @@ describe('every model round-trips through Prisma Client', () => {
     expect(
       await prisma.environmentChange.findUniqueOrThrow({ where: { environmentId_version: { environmentId: environment.id, version: 6 } } }),
     ).toEqual(change);
+
+    const bucketStart = at('2026-07-01T10:11:00.000Z');
+    const envId = environment.id;
+    const report = await prisma.metricsReport.create({
+      data: { id: '7f1a4c1e-2b0c-4f5e-9d3a-0123456789ab', environmentId: envId, payload: { evaluations: [] }, foldedAt: bucketStart },
+    });
+    expectFullRow('MetricsReport', report);
+    expect(await prisma.metricsReport.findUniqueOrThrow({ where: { id: report.id } })).toEqual(report);
+    const big = 2n ** 40n + 7n;
+    const evaluations = await prisma.flagEvaluationRollup.create({
+      data: {
+        environmentId: envId,
+        flagKey: 'rt-flag',
+        granularity: 'minute',
+        bucketStart,
+        variation: -1,
+        errorKind: 'FLAG_NOT_FOUND',
+        count: big,
+      },
+    });
+    expectFullRow('FlagEvaluationRollup', evaluations);
+    expect(evaluations.count).toBe(big);
+    const served = await prisma.flagServed.create({
+      data: {
+        environmentId: envId,
+        flagKey: 'rt-flag',
+        variation: 2,
+        errorKind: '',
+        firstAt: bucketStart,
+        lastAt: at('2026-07-02T00:00:00.000Z'),
+      },
+    });
+    expectFullRow('FlagServed', served);
+    const events = await prisma.customEventRollup.create({
+      data: {
+        environmentId: envId,
+        eventKey: 'checkout-latency-ms',
+        granularity: 'hour',
+        bucketStart,
+        count: big,
+        valueCount: 3n,
+        sum: 1234.5,
+        sumSquares: 1e300,
+      },
+    });
+    expectFullRow('CustomEventRollup', events);
+    expect(events).toMatchObject({ sum: 1234.5, sumSquares: 1e300 });
+    const exposure = await prisma.guardedExposure.create({
+      data: { environmentId: envId, flagKey: 'rt-flag', variation: 1, contextHash: '0123456789abcdef', firstAt: bucketStart },
+    });
+    expectFullRow('GuardedExposure', exposure);
+    const metricContext = await prisma.guardedMetricContext.create({
+      data: {
+        environmentId: envId,
+        flagKey: 'rt-flag',
+        metricKey: 'checkout-error',
+        variation: 1,
+        contextHash: 'fedcba9876543210',
+        firstAt: bucketStart,
+      },
+    });
+    expectFullRow('GuardedMetricContext', metricContext);
+    const guardedRollup = await prisma.guardedMetricRollup.create({
+      data: {
+        environmentId: envId,
+        flagKey: 'rt-flag',
+        metricKey: 'checkout-latency-ms',
+        variation: 0,
+        bucketStart,
+        count: 5n,
+        valueCount: 4n,
+        sum: -2.25,
+        sumSquares: 9.5,
+      },
+    });
+    expectFullRow('GuardedMetricRollup', guardedRollup);
+    const instance = await prisma.sdkInstance.create({
+      data: {
+        environmentId: envId,
+        instanceId: 'i-1',
+        sdkName: '@switchyard/sdk',
+        sdkVersion: '0.1.0',
+        mode: 'streaming',
+        snapshotVersion: 12,
+        firstSeenAt: bucketStart,
+        lastSeenAt: at('2026-07-03T00:00:00.000Z'),
+      },
+    });
+    expectFullRow('SdkInstance', instance);
+    expect(
+      await prisma.sdkInstance.findUniqueOrThrow({ where: { environmentId_instanceId: { environmentId: envId, instanceId: 'i-1' } } }),
+    ).toEqual(instance);
 
     expect([...seen].sort(), 'every model of schema.prisma has a round trip here').toEqual(schema.models.map((m) => m.name).sort());
 
