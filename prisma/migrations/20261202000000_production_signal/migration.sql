@@ -105,6 +105,10 @@ CREATE TABLE "SdkInstance" (
     "snapshotVersion" INTEGER,
     "firstSeenAt" TIMESTAMP(3) NOT NULL,
     "lastSeenAt" TIMESTAMP(3) NOT NULL,
+    "droppedEvaluations" BIGINT NOT NULL DEFAULT 0,
+    "droppedEvents" BIGINT NOT NULL DEFAULT 0,
+    "droppedContexts" BIGINT NOT NULL DEFAULT 0,
+    "droppedReports" BIGINT NOT NULL DEFAULT 0,
 
     CONSTRAINT "SdkInstance_pkey" PRIMARY KEY ("environmentId", "instanceId")
 );

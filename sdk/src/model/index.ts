@@ -26,6 +26,7 @@ export { MAX_REGEX_STATES } from './linear-regex/nfa.ts';
 export {
   CONTEXT_HASH_PATTERN,
   type DroppedCounts,
+  EVENT_KEY_PATTERN,
   type EvaluationCount,
   type EventSummary,
   type GuardedMetricSummary,

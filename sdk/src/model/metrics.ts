@@ -110,5 +110,8 @@ export const METRICS_LIMITS = Object.freeze({
   maxWindowMs: 24 * 60 * 60 * 1000,
 });
 
+/** Event keys (`track(eventKey, ...)`) and guarded metric keys. */
+export const EVENT_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
 /** `contextHash` values: 16 lowercase hex digits (64 bits of an HMAC-SHA-256; see the SDK's metrics/). */
 export const CONTEXT_HASH_PATTERN = /^[0-9a-f]{16}$/;

@@ -4,7 +4,14 @@
  */
 import { z } from 'zod';
 import { LIMITS } from '../model/index.ts';
-import { CONTEXT_HASH_PATTERN, METRICS_ERROR_KINDS, METRICS_LIMITS, type MetricsErrorKind, SDK_MODES } from '../model/metrics.ts';
+import {
+  CONTEXT_HASH_PATTERN,
+  EVENT_KEY_PATTERN,
+  METRICS_ERROR_KINDS,
+  METRICS_LIMITS,
+  type MetricsErrorKind,
+  SDK_MODES,
+} from '../model/metrics.ts';
 
 const Count = z.number().int('must be an integer').min(0, 'cannot be negative').max(Number.MAX_SAFE_INTEGER);
 const Finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -13,7 +20,7 @@ export const EventKeySchema = z
   .string()
   .min(1, 'must not be empty')
   .max(METRICS_LIMITS.maxEventKeyLength, `must be at most ${METRICS_LIMITS.maxEventKeyLength} characters`)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must start with a letter or digit and contain only letters, digits, ".", "_", ":" and "-"');
+  .regex(EVENT_KEY_PATTERN, 'must start with a letter or digit and contain only letters, digits, ".", "_", ":" and "-"');
 const VariationIndex = z
   .number()
   .int('must be an integer')

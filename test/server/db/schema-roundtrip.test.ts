@@ -320,6 +320,10 @@ describe('every model round-trips through Prisma Client', () => {
         snapshotVersion: 12,
         firstSeenAt: bucketStart,
         lastSeenAt: at('2026-07-03T00:00:00.000Z'),
+        droppedEvaluations: big,
+        droppedEvents: 1n,
+        droppedContexts: 2n,
+        droppedReports: 3n,
       },
     });
     expectFullRow('SdkInstance', instance);
