@@ -7,7 +7,7 @@
 //   repository: repository.ts, *-repository.ts, repositories/**   data access
 //   schemas:    schemas.ts                                zod schemas of the domain's requests and answers
 
-const DOMAINS = '(?:environments|flags|segments|tokens|audit|sdk-api|health)';
+const DOMAINS = '(?:environments|flags|segments|tokens|audit|sdk-api|health|insights|metrics)';
 const ROUTES = '^server/src/.+(?:/routes[.]ts$|-routes[.]ts$|/routes/)';
 const SERVICE = '^server/src/.+(?:/service[.]ts$|-service[.]ts$|/services/)';
 const REPOSITORY = '^server/src/.+(?:/repository[.]ts$|-repository[.]ts$|/repositories/)';
@@ -58,6 +58,15 @@ module.exports = {
       to: { pathNot: ['^sdk/src/(?:schema|model)/', '(?:^|/)node_modules/zod/'], couldNotResolve: false },
     },
     {
+      name: 'sdk-metrics-below-the-client',
+      severity: 'error',
+      comment:
+        'sdk/src/metrics counts and reports for the client (client -> metrics): it uses the engine, the model and ' +
+        "Node's own modules, never the client, the OpenFeature provider, the schemas or an npm package.",
+      from: { path: '^sdk/src/metrics/' },
+      to: { path: ['^sdk/src/(?:client|openfeature|schema)/', '(?:^|/)node_modules/'] },
+    },
+    {
       name: 'sdk-never-imports-server',
       severity: 'error',
       comment: "The SDK is published on its own and runs in users' processes: server code must never reach it.",
@@ -104,6 +113,27 @@ module.exports = {
         path: `^server/src/${DOMAINS}/`,
         pathNot: '^server/src/$1/',
       },
+    },
+
+    {
+      name: 'insights-never-imports-flags',
+      severity: 'error',
+      comment:
+        'The flags list asks the insights service for each flag’s status (flags -> insights), so insights may not use the ' +
+        'flags domain in return: that would be a cycle. It reads the Flag table through its own repository instead.',
+      from: { path: '^server/src/insights/' },
+      to: { path: '^server/src/flags/' },
+    },
+
+    {
+      name: 'only-app-wires-metrics',
+      severity: 'error',
+      comment:
+        'Counts enter the rollups only through the inbox and the folding (exactly once, one replica at a time), so no other ' +
+        'domain imports server/src/metrics: sdk-api hands its remote-evaluation counts to a callback that app.ts wires to ' +
+        'the ingest service, and insights reads the rollup tables through its own repository.',
+      from: { path: APP, pathNot: ['^server/src/metrics/', '^server/src/app[.]ts$'] },
+      to: { path: '^server/src/metrics/' },
     },
 
     // ---- Server: cross-cutting folders -----------------------------------------------------------------

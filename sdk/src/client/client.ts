@@ -2,8 +2,12 @@
  * The SDK client: keeps the environment's rules current (stream, polling fallback, bootstrap, on-disk
  * copy) and evaluates flags locally, synchronously, without ever throwing.
  */
+import { randomUUID } from 'node:crypto';
 import { allFlags as allFlagDetails, evaluate as evaluateFlag, isEnabled as isFlagEnabled } from '../engine/index.ts';
-import type { ServerMessage, Snapshot } from '../model/index.ts';
+import { MetricsRecorder } from '../metrics/recorder.ts';
+import { MetricsReporter } from '../metrics/reporter.ts';
+import { SDK_NAME, SDK_VERSION } from '../metrics/sdk-identity.ts';
+import type { SdkIdentity, ServerMessage, Snapshot } from '../model/index.ts';
 import { enableLinearRegexpFallback } from '../runtime/linear-regexp.ts';
 import { Backoff } from './backoff.ts';
 import { ClientEmitter } from './emitter.ts';
@@ -26,6 +30,14 @@ const consoleLogger: ClientLogger = {
   error: (message, ...rest) => console.error(message, ...rest),
 };
 
+/** Where metrics reports go: `sdk/metrics` under the server's URL (http(s) even when `url` was given as ws(s)). */
+function metricsUrl(url: string): URL {
+  const base = new URL(url.endsWith('/') ? url : `${url}/`);
+  if (base.protocol === 'ws:') base.protocol = 'http:';
+  else if (base.protocol === 'wss:') base.protocol = 'https:';
+  return new URL('sdk/metrics', base);
+}
+
 function atLeast(value: number | undefined, fallback: number, min: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.max(min, value) : fallback;
 }
@@ -38,13 +50,19 @@ function sameType(value: unknown, defaultValue: unknown): boolean {
 }
 
 export class FlagsClient {
-  private readonly rules = new RuleSet();
+  private readonly rules: RuleSet;
   private readonly emitter: ClientEmitter;
   private readonly logger: ClientLogger;
   private readonly stream: StreamConnection | undefined;
   private readonly poller: Poller | undefined;
   private readonly writer: SnapshotWriter | undefined;
+  /** Present when the client sends metrics (`sendMetrics`). */
+  private readonly metrics: MetricsRecorder | undefined;
+  private readonly reporter: MetricsReporter | undefined;
+  private readonly instanceId = randomUUID();
   private currentStatus: ClientStatus;
+  /** What the status was when close() was called (reported as the mode of the last metrics report). */
+  private statusBeforeClose: Exclude<ClientStatus, 'closed'> = 'offline';
   private isReady = false;
   private rejected = false;
   private pollOk = false;
@@ -74,6 +92,8 @@ export class FlagsClient {
       if (typeof options.sdkKey !== 'string' || options.sdkKey === '') throw new TypeError('createClient: `sdkKey` is required with `url`');
     }
     const fingerprint = keyFingerprint(options.sdkKey);
+    this.metrics = url !== undefined && options.sendMetrics !== false ? new MetricsRecorder(Date.now()) : undefined;
+    this.rules = new RuleSet(this.metrics);
 
     this.loadInitialRules(options, fingerprint);
     if (options.persistPath) {
@@ -110,6 +130,16 @@ export class FlagsClient {
       },
       onRejected: (err) => this.reject(err),
     });
+    if (this.metrics) {
+      this.reporter = new MetricsReporter({
+        target: { url: metricsUrl(url), sdkKey, fetch: fetchImpl },
+        intervalMs: atLeast(options.metricsIntervalMs, 10_000, 10),
+        recorder: this.metrics,
+        identity: () => this.identity(),
+        onError: (err) => this.fail(err),
+      });
+      this.reporter.start();
+    }
 
     if (options.streaming === false) {
       this.poller.start();
@@ -187,9 +217,11 @@ export class FlagsClient {
     const fallback = defaultValue === undefined ? null : defaultValue;
     try {
       const prepared = this.rules.prepared;
-      if (!prepared) return { value: fallback, variationIndex: null, reason: NOT_READY };
-      return evaluateFlag<T | null>(prepared, flagKey, context, fallback);
+      if (prepared) return evaluateFlag<T | null>(prepared, flagKey, context, fallback);
+      this.metrics?.countClientError(flagKey, 'CLIENT_NOT_READY');
+      return { value: fallback, variationIndex: null, reason: NOT_READY };
     } catch {
+      this.metrics?.countClientError(flagKey, 'EXCEPTION');
       return { value: fallback, variationIndex: null, reason: EXCEPTION };
     }
   }
@@ -198,7 +230,11 @@ export class FlagsClient {
   variationDetail<T>(flagKey: string, context: Context, defaultValue: T): ClientEvaluationDetail<T> {
     const detail = this.evaluate(flagKey, context, defaultValue);
     if (detail.reason.kind === 'ERROR') return { ...detail, value: defaultValue };
-    if (!sameType(detail.value, defaultValue)) return { value: defaultValue, variationIndex: null, reason: WRONG_TYPE };
+    if (!sameType(detail.value, defaultValue)) {
+      const prepared = this.rules.prepared;
+      if (this.metrics && prepared && detail.variationIndex !== null) this.metrics.countWrongType(prepared, flagKey, detail.variationIndex);
+      return { value: defaultValue, variationIndex: null, reason: WRONG_TYPE };
+    }
     return detail as ClientEvaluationDetail<T>;
   }
 
@@ -211,8 +247,11 @@ export class FlagsClient {
   isEnabled(flagKey: string, context: Context): boolean {
     try {
       const prepared = this.rules.prepared;
-      return prepared !== undefined && isFlagEnabled(prepared, flagKey, context);
+      if (prepared !== undefined) return isFlagEnabled(prepared, flagKey, context);
+      this.metrics?.countClientError(flagKey, 'CLIENT_NOT_READY');
+      return false;
     } catch {
+      this.metrics?.countClientError(flagKey, 'EXCEPTION');
       return false;
     }
   }
@@ -228,15 +267,46 @@ export class FlagsClient {
     }
   }
 
-  /** Stops the stream, polling and timers, writes the pending on-disk copy, and resolves pending ready() calls with false. */
+  /**
+   * Records a custom event (e.g. a conversion, or a latency with its `value`) for `context`: counted per
+   * event key and, for flags under a guarded release measuring this key, attributed to the variation the
+   * flag serves `context`. Synchronous; never throws. An invalid key (EVENT_KEY_PATTERN, at most 100
+   * characters) or a context without a key is counted as dropped; a value that is not a finite number is
+   * ignored (the event still counts). Does nothing when the client does not send metrics.
+   */
+  track(eventKey: string, context: Context, value?: number): void {
+    try {
+      if (this.currentStatus !== 'closed') this.metrics?.track(eventKey, context, value);
+    } catch {
+      // track() never throws; a failure here only loses this event
+    }
+  }
+
+  /**
+   * Stops the stream, polling and timers, sends a last metrics report (waiting at most 2 s), writes the
+   * pending on-disk copy, and resolves pending ready() calls with false.
+   */
   async close(): Promise<void> {
     if (this.currentStatus === 'closed') return;
     this.stream?.stop();
     this.poller?.stop();
+    this.statusBeforeClose = this.currentStatus;
     this.setStatus('closed');
     for (const waiter of [...this.readyWaiters]) waiter(false);
-    await this.writer?.flush();
+    await Promise.all([this.writer?.flush(), this.reporter?.close()]);
     this.emitter.clear();
+  }
+
+  /** Who the metrics reports say they come from, as of now. */
+  private identity(): SdkIdentity {
+    const version = this.rules.version;
+    return {
+      name: SDK_NAME,
+      version: SDK_VERSION,
+      instanceId: this.instanceId,
+      mode: this.currentStatus === 'closed' ? this.statusBeforeClose : this.currentStatus,
+      snapshotVersion: version !== undefined && Number.isSafeInteger(version) && version >= 0 ? version : null,
+    };
   }
 
   private loadInitialRules(options: ClientOptions, fingerprint: string | null): void {

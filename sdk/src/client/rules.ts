@@ -8,8 +8,16 @@ import { changedFlagKeys } from './changes.ts';
 
 type PatchOutcome = { kind: 'applied'; changed: string[] } | { kind: 'current' } | { kind: 'gap' };
 
+/** How rules are prepared; a client sending metrics prepares them counted, and harvests the ones it replaces. */
+export type RulePreparer = {
+  prepare(snapshot: Snapshot): PreparedSnapshot;
+  adopt?(next: PreparedSnapshot, previous: PreparedSnapshot | undefined): void;
+};
+
 export class RuleSet {
   private current: { snapshot: Snapshot; prepared: PreparedSnapshot } | undefined;
+
+  constructor(private readonly preparer: RulePreparer = { prepare: prepareSnapshot }) {}
 
   get snapshot(): Snapshot | undefined {
     return this.current?.snapshot;
@@ -25,9 +33,11 @@ export class RuleSet {
 
   /** Replaces the rules. Throws only if the engine cannot prepare the snapshot (the old rules stay). */
   replace(snapshot: Snapshot): string[] {
-    const before = this.current?.snapshot;
-    this.current = { snapshot, prepared: prepareSnapshot(snapshot) };
-    return before ? changedFlagKeys(before, snapshot) : [];
+    const before = this.current;
+    const prepared = this.preparer.prepare(snapshot);
+    this.current = { snapshot, prepared };
+    this.preparer.adopt?.(prepared, before?.prepared);
+    return before ? changedFlagKeys(before.snapshot, snapshot) : [];
   }
 
   /** Applies a patch by the protocol's version rules (a <= v < b: apply; v < a: gap; v >= b: already current). */

@@ -41,6 +41,14 @@ export type ClientOptions = {
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number; stableAfterMs?: number };
   /** Debounce of `persistPath` writes. Default 1000. */
   persistDebounceMs?: number;
+  /**
+   * Count evaluations (per flag and variation or error) and `track()` calls, and send them to the server
+   * (`POST /sdk/metrics`) every `metricsIntervalMs` and on `close()`. Default true when `url` is set;
+   * false counts and sends nothing. Never sends context attributes or raw context keys.
+   */
+  sendMetrics?: boolean;
+  /** Interval of metrics reports. Default 10000 (minimum 10). */
+  metricsIntervalMs?: number;
   logger?: ClientLogger;
   fetch?: typeof globalThis.fetch;
   WebSocket?: WebSocketConstructor;

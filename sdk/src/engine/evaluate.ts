@@ -4,6 +4,7 @@
  */
 import type { Context, ErrorKind, EvaluationDetail, Snapshot } from '../model/index.ts';
 import { KIND_BOOLEAN, KIND_JSON, KIND_NUMBER, KIND_STRING } from './codes.ts';
+import { countError } from './counters.ts';
 import { clausesMatch } from './match-clauses.ts';
 import { prepareSnapshot } from './prepare/snapshot.ts';
 import type { Detail, PreparedFlag, PreparedRollout, PreparedServe } from './prepared.ts';
@@ -95,6 +96,42 @@ function contextKey(context: Context): string | undefined {
   return typeof key === 'string' && key !== '' ? key : undefined;
 }
 
+// ---- counting (./counters.ts): only snapshots prepared with counters have non-null `counts` -------
+
+function failed<T>(snap: PreparedSnapshot, flagKey: string, value: T, kind: ErrorKind): EvaluationDetail<T> {
+  countError(snap, flagKey, kind);
+  return errorDetail(value, kind);
+}
+
+/** Counts an EXCEPTION from inside a catch, where nothing may throw again. */
+function countException(snapshot: Snapshot | PreparedSnapshot, flagKey: string): void {
+  try {
+    if (isPreparedSnapshot(snapshot)) countError(snapshot, flagKey, 'EXCEPTION');
+  } catch {
+    // counting is best effort; the evaluation's answer is what matters
+  }
+}
+
+/** A counted evaluation of a guarded flag served `d`: tells the snapshot's listener (guarded-release exposures). */
+function exposed(snap: PreparedSnapshot, flag: PreparedFlag, d: Detail, key: string): void {
+  try {
+    snap.counters?.onExposure(flag, d.variationIndex!, key);
+  } catch {
+    // the listener is the client's; its failure must not change the evaluation
+  }
+}
+
+/** Why isEnabled gives false before evaluating (in evaluate's order), counted. */
+function notEnabled(snap: PreparedSnapshot, flag: PreparedFlag | undefined, flagKey: string, context: Context): false {
+  let kind: ErrorKind;
+  if (flag === undefined) kind = 'FLAG_NOT_FOUND';
+  else if (contextKey(context) === undefined) kind = 'USER_NOT_SPECIFIED';
+  else if (flag.malformed) kind = 'MALFORMED_FLAG';
+  else kind = 'WRONG_TYPE';
+  countError(snap, flagKey, kind);
+  return false;
+}
+
 /**
  * Evaluate one flag for a context. Never throws, never modifies its arguments. Successful results are
  * shared, frozen objects (and JSON variation values are frozen copies); error results carry the
@@ -109,15 +146,21 @@ export function evaluate<T>(
   try {
     const snap = prepared(snapshot);
     const flag = snap.flags.get(flagKey);
-    if (flag === undefined) return errorDetail(defaultValue, 'FLAG_NOT_FOUND');
+    if (flag === undefined) return failed(snap, flagKey, defaultValue, 'FLAG_NOT_FOUND');
     const key = contextKey(context);
-    if (key === undefined) return errorDetail(defaultValue, 'USER_NOT_SPECIFIED');
-    if (flag.malformed) return errorDetail(defaultValue, 'MALFORMED_FLAG');
-    if (!defaultFits(flag.kind, defaultValue)) return errorDetail(defaultValue, 'WRONG_TYPE');
+    if (key === undefined) return failed(snap, flagKey, defaultValue, 'USER_NOT_SPECIFIED');
+    if (flag.malformed) return failed(snap, flagKey, defaultValue, 'MALFORMED_FLAG');
+    if (!defaultFits(flag.kind, defaultValue)) return failed(snap, flagKey, defaultValue, 'WRONG_TYPE');
     const d = evalFlag(snap, flag, context, key);
-    if (d === null) return errorDetail(defaultValue, 'MALFORMED_FLAG');
+    if (d === null) return failed(snap, flagKey, defaultValue, 'MALFORMED_FLAG');
+    const counts = flag.counts;
+    if (counts !== null) {
+      counts[d.variationIndex!]!++;
+      if (flag.guarded) exposed(snap, flag, d, key);
+    }
     return d as EvaluationDetail<T>;
   } catch {
+    countException(snapshot, flagKey);
     return errorDetail(defaultValue, 'EXCEPTION');
   }
 }
@@ -131,13 +174,37 @@ export function isEnabled(snapshot: Snapshot | PreparedSnapshot, flagKey: string
   try {
     const snap = prepared(snapshot);
     const flag = snap.flags.get(flagKey);
-    if (flag === undefined || flag.malformed || flag.kind !== KIND_BOOLEAN) return false;
+    if (flag === undefined || flag.malformed || flag.kind !== KIND_BOOLEAN) return notEnabled(snap, flag, flagKey, context);
     const key = contextKey(context);
-    if (key === undefined) return false;
+    if (key === undefined) return notEnabled(snap, flag, flagKey, context);
     const d = evalFlag(snap, flag, context, key);
-    return d !== null && d.value === true;
+    if (d === null) {
+      countError(snap, flagKey, 'MALFORMED_FLAG');
+      return false;
+    }
+    const counts = flag.counts;
+    if (counts !== null) {
+      counts[d.variationIndex!]!++;
+      if (flag.guarded) exposed(snap, flag, d, key);
+    }
+    return d.value === true;
   } catch {
+    countException(snapshot, flagKey);
     return false;
+  }
+}
+
+/**
+ * The variation `flag` serves `context`, or null when it serves none (an error): for attributing a
+ * track() call to a guarded flag's variation. Not counted as an evaluation.
+ */
+export function servedVariation(snap: PreparedSnapshot, flag: PreparedFlag, context: Context): number | null {
+  try {
+    const key = contextKey(context);
+    if (key === undefined || flag.malformed) return null;
+    return evalFlag(snap, flag, context, key)?.variationIndex ?? null;
+  } catch {
+    return null;
   }
 }
 

@@ -69,6 +69,8 @@ export class PreparedPrerequisite {
   ) {}
 }
 
+const NO_METRICS: readonly string[] = Object.freeze([]);
+
 export class PreparedFlag {
   key = '';
   kind = KIND_JSON;
@@ -87,6 +89,19 @@ export class PreparedFlag {
   segmentRefs: string[] = [];
   /** Prerequisite keys (for cycle detection). */
   prerequisiteKeys: string[] = [];
+  /** The bucketing salt (also the key of the context hashes a guarded flag reports). */
+  salt = '';
+  /** How many variations the definition has (0 when it could not be read). */
+  variationCount = 0;
+  /** Event keys attributed to this flag's variations while it is under a guarded release; empty otherwise. */
+  guardedMetrics: readonly string[] = NO_METRICS;
+  /** guardedMetrics is not empty: counted evaluations also report the context as exposed. */
+  guarded = false;
+  /**
+   * Evaluation counts when the snapshot was prepared with counters (./counters.ts): one slot per
+   * variation, then one per error kind. Null otherwise.
+   */
+  counts: Float64Array | null = null;
 }
 
 export class PreparedSegment {
@@ -101,6 +116,25 @@ export class PreparedSegment {
   visiting = false;
 }
 
+/** Told of each counted evaluation of a guarded flag that served a variation (guarded-release exposures). */
+export type ExposureListener = (flag: PreparedFlag, variation: number, contextKey: string) => void;
+
+/**
+ * The counts of a counted snapshot that do not belong to one of its flags (./counters.ts says why
+ * counting lives in the prepared structures, and does the counting).
+ */
+export class EvaluationCounters {
+  /** FLAG_NOT_FOUND evaluations per unknown flag key: at most `maxUnknownKeys` keys. */
+  readonly unknownKeys = new Map<string, number>();
+  /** Evaluations that could not be counted per flag (unknown keys past the bound). */
+  uncounted = 0;
+
+  constructor(
+    readonly onExposure: ExposureListener,
+    readonly maxUnknownKeys: number,
+  ) {}
+}
+
 const BRAND = Symbol.for('@switchyard/sdk/PreparedSnapshot');
 
 /** A snapshot prepared for fast evaluation. Immutable from the outside; build it with prepareSnapshot. */
@@ -112,6 +146,8 @@ export class PreparedSnapshot {
     readonly version: number,
     /** @internal */ readonly flags: ReadonlyMap<string, PreparedFlag>,
     /** @internal */ readonly segments: ReadonlyMap<string, PreparedSegment>,
+    /** @internal Present when evaluations of this snapshot are counted (an SDK client reporting metrics). */
+    readonly counters: EvaluationCounters | null = null,
   ) {}
 
   /** Keys of the flags in the snapshot, in snapshot order. */

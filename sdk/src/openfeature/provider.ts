@@ -11,6 +11,9 @@
  * Events: Ready (also after a Stale/Error once rules flow again), ConfigurationChanged with
  * `flagsChanged`, Stale while neither stream nor polling works (last known rules are still served),
  * Error when the server refuses the key (last known rules are still served).
+ *
+ * Metrics: evaluations through the provider are counted by its client like any other, and OpenFeature's
+ * `track(name, context, { value })` is the client's `track(name, context, value)`.
  */
 import {
   ErrorCode,
@@ -23,6 +26,7 @@ import {
   type ResolutionDetails,
   type ResolutionReason,
   StandardResolutionReasons,
+  type TrackingEventDetails,
 } from '@openfeature/server-sdk';
 import { FlagsClient } from '../client/client.ts';
 import { StreamError } from '../client/stream.ts';
@@ -127,6 +131,18 @@ export class SwitchyardProvider implements Provider {
     context: EvaluationContext,
   ): Promise<ResolutionDetails<T>> {
     return this.resolve(flagKey, defaultValue, context);
+  }
+
+  /**
+   * OpenFeature's tracking API: `client.track(name, context, { value })` becomes the Switchyard client's
+   * `track(name, context, value)` (other details are not sent). Synchronous, never throws.
+   */
+  track(trackingEventName: string, context: EvaluationContext, trackingEventDetails?: TrackingEventDetails): void {
+    try {
+      this.client.track(trackingEventName, toSwitchyardContext(context), trackingEventDetails?.value);
+    } catch {
+      // tracking never fails the caller
+    }
   }
 
   private resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext): ResolutionDetails<T> {

@@ -1,5 +1,5 @@
 /** Preparing one flag as a whole: kind and variations, on/off, prerequisites, targets, rules and fallthrough. */
-import { type Reason, variationValueFitsKind } from '../../model/index.ts';
+import { EVENT_KEY_PATTERN, METRICS_LIMITS, type Reason, variationValueFitsKind } from '../../model/index.ts';
 import { kindCode } from '../codes.ts';
 import { type Detail, type PreparedFlag, PreparedRule } from '../prepared.ts';
 import { REASON_FALLTHROUGH, REASON_OFF, REASON_TARGET_MATCH } from '../reasons.ts';
@@ -45,21 +45,37 @@ function prepareRules(b: FlagBuild, raw: Record<string, unknown>): void {
   });
 }
 
+/**
+ * The event keys of a guarded release: valid keys only, each once, at most METRICS_LIMITS.maxGuardedMetrics.
+ * They do not affect evaluation, so a bad list never makes the flag malformed; what cannot be read is ignored.
+ */
+function guardedMetrics(raw: unknown): readonly string[] {
+  if (!Array.isArray(raw)) return [];
+  const keys = raw.filter(
+    (k): k is string => typeof k === 'string' && k.length <= METRICS_LIMITS.maxEventKeyLength && EVENT_KEY_PATTERN.test(k),
+  );
+  return Object.freeze([...new Set(keys)].slice(0, METRICS_LIMITS.maxGuardedMetrics));
+}
+
 /** Fills `flag` from the raw definition stored under `key`; throws Malformed at the first invalid piece. */
 export function prepareFlag(key: string, raw: unknown, flag: PreparedFlag): void {
   flag.key = key;
   if (!isRecord(raw)) fail('a flag must be an object');
   if (raw.key !== key) fail(`flag stored under ${JSON.stringify(key)} has key ${JSON.stringify(raw.key)}`);
+  flag.guardedMetrics = guardedMetrics(raw.guardedMetrics);
+  flag.guarded = flag.guardedMetrics.length > 0;
   flag.clientSideAvailable = raw.clientSideAvailable === true;
   const kind = kindCode(raw.kind);
   if (kind < 0) fail(`unknown kind ${String(raw.kind)}`);
   flag.kind = kind;
   const rawVariations = arrayField(raw, 'variations');
+  flag.variationCount = rawVariations.length;
   if (rawVariations.length === 0) fail('a flag needs at least one variation');
   const fits = rawVariations.map((v) => variationValueFitsKind(raw.kind as string, v));
   // Results hand out variation values; give out frozen copies so callers cannot alter the snapshot.
   const variations = rawVariations.map((v, i) => (fits[i] && typeof v === 'object' && v !== null ? deepFreeze(structuredClone(v)) : v));
   if (typeof raw.salt !== 'string') fail('salt must be a string');
+  flag.salt = raw.salt;
   const b: FlagBuild = { flag, variations, fits, flagPrefix: null, salt: raw.salt };
 
   if (typeof raw.on !== 'boolean') fail('on must be a boolean');

@@ -10,7 +10,8 @@
  */
 import type { Snapshot } from '../../model/index.ts';
 import { OP_SEGMENT_MATCH } from '../codes.ts';
-import { type PreparedClause, PreparedFlag, PreparedSegment, PreparedSnapshot } from '../prepared.ts';
+import { allocateCounts } from '../counters.ts';
+import { type EvaluationCounters, type PreparedClause, PreparedFlag, PreparedSegment, PreparedSnapshot } from '../prepared.ts';
 import { prepareFlag } from './flag.ts';
 import { flagsOnCycles } from './prerequisites.ts';
 import { isRecord, Malformed, markMalformed } from './read.ts';
@@ -72,6 +73,15 @@ function reachesMalformed(refs: readonly string[], segments: ReadonlyMap<string,
  * marked malformed, and a value that is not a snapshot at all gives an empty prepared snapshot.
  */
 export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
+  return prepare(snapshot, null);
+}
+
+/** prepareSnapshot, with evaluations of the result counted in its flags and `counters` (see ../counters.ts). */
+export function prepareCountedSnapshot(snapshot: Snapshot, counters: EvaluationCounters): PreparedSnapshot {
+  return prepare(snapshot, counters);
+}
+
+function prepare(snapshot: Snapshot, counters: EvaluationCounters | null): PreparedSnapshot {
   const raw: Record<string, unknown> = isRecord(snapshot) ? snapshot : EMPTY;
   const rawFlags = isRecord(raw.flags) ? raw.flags : EMPTY;
   const rawSegments = isRecord(raw.segments) ? raw.segments : EMPTY;
@@ -95,7 +105,9 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
     for (const p of flag.prerequisites) p.flag = flags.get(p.key);
   }
 
+  if (counters !== null) for (const flag of flags.values()) allocateCounts(flag);
+
   const environment = typeof raw.environment === 'string' ? raw.environment : '';
   const version = typeof raw.version === 'number' ? raw.version : 0;
-  return new PreparedSnapshot(environment, version, flags, segments);
+  return new PreparedSnapshot(environment, version, flags, segments, counters);
 }
