@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type ChildResult, machineCpu, otherCores } from './child.ts';
 import { DEFAULT_COUNT, DEFAULT_SEED, generateContexts } from './contexts.ts';
-import { type BenchContext, CASES, type CaseName, EMAIL_SUFFIX, ROLLOUT_PERCENT, SYSTEMS, TARGET_KEYS } from './spec.ts';
+import { type BenchContext, CASES, type CaseName, EMAIL_SUFFIX, OWN_SYSTEMS, ROLLOUT_PERCENT, SYSTEMS, TARGET_KEYS } from './spec.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
@@ -367,7 +367,7 @@ console.log(
 console.log('\nTimed calls:');
 for (const s of systems) {
   const r = rows.find((x) => x.system === s && x.api);
-  console.log(`  ${s.padEnd(15)} ${r?.api ?? '(failed)'}`);
+  console.log(`  ${s.padEnd(26)} ${r?.api ?? '(failed)'}`);
 }
 console.log(
   `\nload average at end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')}; ` +
@@ -387,12 +387,34 @@ if (memory) {
   }
 }
 
+// Evaluation counting's cost: the client counting evaluations against the same client with metrics off
+// (issue 11's budget: within 10 %). Medians of runs in separate processes, so on a busy machine the
+// difference is noise; compare on a quiet one.
+const METRICS_BUDGET = 0.1;
+const rowNs = (system: string, c: CaseName) => rows.find((r) => r.system === system && r.case === c)?.nsPerEval;
+const countingCost = CASES.flatMap((c) => {
+  const plain = rowNs('switchyard-client', c);
+  const counting = rowNs('switchyard-client-metrics', c);
+  return plain === undefined || counting === undefined ? [] : [{ case: c, plain, counting, overhead: counting / plain - 1 }];
+});
+if (countingCost.length > 0) {
+  console.log(`
+evaluation counting (switchyard-client-metrics against switchyard-client; budget +${METRICS_BUDGET * 100} %):`);
+  for (const o of countingCost) {
+    const sign = o.overhead >= 0 ? '+' : '';
+    console.log(
+      `  ${o.case.padEnd(9)} ${fmtNs(o.plain)} -> ${fmtNs(o.counting)} ns/eval: ${sign}${fmtNs(o.counting - o.plain)} ns ` +
+        `(${sign}${(o.overhead * 100).toFixed(1)} %)${o.overhead > METRICS_BUDGET ? ' OVER BUDGET' : ''}`,
+    );
+  }
+}
+
 const targets = { targetedNs: 400, simpleNs: 50, speedup: 3 };
 const sy = { targeted: syNs('targeted'), simple: syNs('simple') };
 if (sy.targeted !== undefined && sy.simple !== undefined) {
   const minRatio = Math.min(
     ...rows
-      .filter((r) => r.system !== 'switchyard' && (SYSTEMS as readonly string[]).includes(r.system) && r.nsPerEval !== undefined)
+      .filter((r) => !OWN_SYSTEMS.includes(r.system) && (SYSTEMS as readonly string[]).includes(r.system) && r.nsPerEval !== undefined)
       .map((r) => r.nsPerEval! / syNs(r.case)!),
   );
   const ok = sy.targeted < targets.targetedNs && sy.simple < targets.simpleNs && minRatio >= targets.speedup;
@@ -400,7 +422,7 @@ if (sy.targeted !== undefined && sy.simple !== undefined) {
     `\ntarget (switchyard targeted < ${targets.targetedNs} ns, simple < ${targets.simpleNs} ns, ` +
       `>= ${targets.speedup}x faster than every peer): ` +
       `${ok ? 'MET' : 'MISSED'} (targeted ${fmtNs(sy.targeted)} ns, simple ${fmtNs(sy.simple)} ns, ` +
-      `smallest speed-up ${minRatio.toFixed(1)}x)`,
+      `smallest speed-up ${Number.isFinite(minRatio) ? `${minRatio.toFixed(1)}x` : '- (no peer measured)'})`,
   );
 }
 
@@ -436,6 +458,7 @@ if (args.out) {
       ...(r.error ? { error: r.error } : {}),
     })),
     memory: memory ?? null,
+    evaluationCounting: countingCost,
   };
   writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`\nwrote ${path.relative(process.cwd(), out) || out}`);

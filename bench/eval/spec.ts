@@ -6,7 +6,18 @@
 export type CaseName = 'targeted' | 'simple';
 export const CASES: readonly CaseName[] = ['targeted', 'simple'];
 
-export const SYSTEMS = ['switchyard', 'unleash-client', 'launchdarkly', 'growthbook', 'flagd-core'] as const;
+export const SYSTEMS = [
+  'switchyard',
+  'switchyard-client',
+  'switchyard-client-metrics',
+  'unleash-client',
+  'launchdarkly',
+  'growthbook',
+  'flagd-core',
+] as const;
+
+/** Switchyard's own rows (the engine, and the SDK client without and with evaluation counting); the rest are peers. */
+export const OWN_SYSTEMS: readonly string[] = ['switchyard', 'switchyard-client', 'switchyard-client-metrics'];
 
 /** Flag key used for each case (same key in every system). */
 export const FLAG_KEYS: Record<CaseName, string> = {

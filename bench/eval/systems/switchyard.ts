@@ -3,40 +3,8 @@
  * (isEnabled is evaluate(prepared, key, ctx, false) reduced to its boolean).
  */
 import { runChild, type SystemDef } from '../child.ts';
-import { type BenchContext, type CaseName, EMAIL_SUFFIX, FLAG_KEYS, ROLLOUT_PERCENT, TARGET_KEYS } from '../spec.ts';
-
-function flagDefinition(key: string, caseName: CaseName, salt = key): Record<string, unknown> {
-  const base = {
-    key,
-    kind: 'boolean',
-    variations: [true, false],
-    salt,
-    version: 1,
-    clientSideAvailable: false,
-    on: true,
-    offVariation: 1,
-    prerequisites: [],
-  };
-  if (caseName === 'simple') return { ...base, fallthrough: { variation: 0 }, targets: [], rules: [] };
-  const onWeight = ROLLOUT_PERCENT * 1000;
-  return {
-    ...base,
-    fallthrough: {
-      rollout: {
-        variations: [
-          { variation: 0, weight: onWeight },
-          { variation: 1, weight: 100_000 - onWeight },
-        ],
-      },
-    },
-    targets: [{ variation: 0, values: [...TARGET_KEYS] }],
-    rules: [{ id: 'r1', clauses: [{ attribute: 'email', op: 'endsWith', values: [EMAIL_SUFFIX] }], variation: 0 }],
-  };
-}
-
-function snapshot(flags: Record<string, unknown>) {
-  return { environment: 'bench', version: 1, flags, segments: {} };
-}
+import { type BenchContext, FLAG_KEYS } from '../spec.ts';
+import { flagDefinition, snapshot } from '../switchyard-flags.ts';
 
 async function sdk() {
   // Imported lazily so that a missing/broken engine is reported as this system's error.
