@@ -27,6 +27,9 @@ import queryTextPlugin from './http/query-text.ts';
 import { CompactRequestLog } from './http/request-log.ts';
 import routeRegistryPlugin from './http/route-registry.ts';
 import securityHeadersPlugin from './http/security-headers.ts';
+import metricsPlugin, { type MetricsOptions } from './metrics/plugin.ts';
+import metricsRoutes from './metrics/routes.ts';
+import { RemoteEvaluationCounts } from './sdk-api/remote-counts.ts';
 import sdkApiRoutes from './sdk-api/routes.ts';
 import { SdkApiService } from './sdk-api/service.ts';
 import segmentRoutes from './segments/routes.ts';
@@ -53,6 +56,11 @@ export type AppOptions = {
   trustProxy?: false | string[];
   /** Failed authentications allowed per client IP and window before 429 (per replica). */
   authRateLimit?: Partial<AuthRateLimitOptions>;
+  /**
+   * Metrics: folding interval and batch, retention, remote-evaluation counts (DEFAULT_METRICS_OPTIONS).
+   * The scheduled compaction and retention (pg-boss) start only when `jobs` is given, as server.ts does.
+   */
+  metrics?: Partial<MetricsOptions>;
 };
 
 /** Builds the Fastify application. The caller owns the database and Redis connections. */
@@ -88,7 +96,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authPlugin);
   await app.register(snapshotsPlugin, { redis: options.redis ?? null, namespace: redisNamespace, options: options.streaming ?? {} });
   await app.register(streamingPlugin, { options: options.streaming ?? {} });
-  await app.register(sdkApiRoutes, { prefix: '/sdk', service: new SdkApiService({ snapshots: app.snapshots, evalCache: app.evalCache }) });
+  await app.register(metricsPlugin, { options: options.metrics ?? {} });
+  const remoteCounts = new RemoteEvaluationCounts({
+    instanceId: app.metrics.replica,
+    submit: (environmentId, report) => app.metrics.reports.ingest(environmentId, report),
+    flushIntervalMs: app.metrics.settings.remoteCountsFlushIntervalMs,
+    log: app.log,
+  });
+  app.addHook('onClose', () => remoteCounts.close());
+  const sdkApi = new SdkApiService({ snapshots: app.snapshots, evalCache: app.evalCache, remoteCounts });
+  await app.register(sdkApiRoutes, { prefix: '/sdk', service: sdkApi });
+  await app.register(metricsRoutes, { prefix: '/sdk', service: app.metrics.reports });
 
   await app.register(healthRoutes, { service: new HealthService({ prisma: app.prisma, redis: options.redis ?? null }) });
   const services = {

@@ -96,6 +96,12 @@ export async function startServer(config: Config, print: Print = (line) => proce
       logger: loggerOptions(config.LOG_LEVEL),
       bodyLimit: config.BODY_LIMIT_BYTES,
       trustProxy: config.SWITCHYARD_TRUST_PROXY,
+      // Every replica folds reports and runs the scheduled jobs (each scheduled run happens on one of them).
+      metrics: {
+        minuteRetentionHours: config.SWITCHYARD_METRICS_MINUTE_RETENTION_HOURS,
+        retentionDays: config.SWITCHYARD_METRICS_RETENTION_DAYS,
+        jobs: { databaseUrl },
+      },
     });
     cleanups.push(() => app.close());
     reportRedisError = (error) => app.log.warn({ err: { message: error.message } }, 'Redis connection error');

@@ -12,6 +12,8 @@ declare module 'fastify' {
     requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     requireServerKey(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     requireClientKey(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+    /** A server SDK key or a client key: what every SDK holds (metrics reports come from both). */
+    requireSdkKey(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -70,7 +72,7 @@ export default fp(
     app.decorate('authenticateSecret', (secret: string) => keys.principal(secret));
 
     const requireKind =
-      (kind: TokenKind) =>
+      (...kinds: TokenKind[]) =>
       async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
         const secret = bearerSecret(request);
         const principal = secret ? await app.authenticateSecret(secret) : null;
@@ -78,8 +80,9 @@ export default fp(
           app.recordAuthFailure(request, reply); // 429 once this client has failed too often
           throw secret ? unauthorized('The token is unknown or has been revoked') : unauthorized();
         }
-        if (principal.kind !== kind) {
-          throw forbidden(`This route needs ${TOKEN_KIND_NAMES[kind]}; ${TOKEN_KIND_NAMES[principal.kind]} cannot use it`);
+        if (!kinds.includes(principal.kind)) {
+          const needed = kinds.map((kind) => TOKEN_KIND_NAMES[kind]).join(' or ');
+          throw forbidden(`This route needs ${needed}; ${TOKEN_KIND_NAMES[principal.kind]} cannot use it`);
         }
         request.principal = principal;
       };
@@ -87,6 +90,7 @@ export default fp(
     app.decorate('requireAdmin', requireKind('admin'));
     app.decorate('requireServerKey', requireKind('server'));
     app.decorate('requireClientKey', requireKind('client'));
+    app.decorate('requireSdkKey', requireKind('server', 'client'));
   },
   { name: 'auth', dependencies: ['prisma', 'changes', 'auth-rate-limit'] },
 );

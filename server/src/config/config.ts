@@ -94,6 +94,15 @@ export const ConfigSchema = z.object({
   /** 0 (the default): a free port found at start. */
   SWITCHYARD_EMBEDDED_PG_PORT: port(0),
   BODY_LIMIT_BYTES: wholeNumber(1024, 50 * 1024 * 1024, 1024 * 1024, ' of bytes'),
+  /**
+   * Per-minute rollups older than this are compacted into hourly ones. At least 24: folding writes
+   * minutes up to a day old (a report's window is clamped to the day before it arrived).
+   */
+  SWITCHYARD_METRICS_MINUTE_RETENTION_HOURS: wholeNumber(24, 24 * 366, 48, ' of hours'),
+  /** Stored metrics (rollups, guarded-release contexts, SDK instances) older than this are deleted. */
+  SWITCHYARD_METRICS_RETENTION_DAYS: wholeNumber(1, 3660, 90, ' of days'),
+  /** N of the flag statuses: `launched` after N days of one variation, `inactive` after N days without evaluations. */
+  SWITCHYARD_STALE_AFTER_DAYS: wholeNumber(1, 365, 7, ' of days'),
   /** Proxies whose X-Forwarded-For names the client (see trust-proxy.ts). Unset: none. */
   SWITCHYARD_TRUST_PROXY: z.preprocess(unsetIfEmpty, z.string().optional()).transform((value, context) => {
     const parsed = parseTrustProxy(value);

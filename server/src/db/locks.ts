@@ -10,9 +10,17 @@ export const ADVISORY_LOCKS = {
   adminTokens: 7_242_003,
   /** Held while flags or environments are created, so every flag gets a configuration row in every environment. */
   flagEnvironmentPairs: 7_242_004,
+  /** Tried (never waited for) by each replica's metrics folding: one replica folds at a time, the others skip their turn. */
+  metricsFolding: 7_242_005,
   prerequisiteGraph: 7_242_101,
 } as const;
 
 export async function lockForTransaction(tx: Transaction, lock: keyof typeof ADVISORY_LOCKS): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ADVISORY_LOCKS[lock]})`;
+}
+
+/** Takes the lock if no one holds it (true), else returns false at once. */
+export async function tryLockForTransaction(tx: Transaction, lock: keyof typeof ADVISORY_LOCKS): Promise<boolean> {
+  const [row] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${ADVISORY_LOCKS[lock]}) AS locked`;
+  return row?.locked === true;
 }

@@ -2,24 +2,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../errors/index.ts';
+import { allowAnyOrigin, answerPreflight } from '../http/cors.ts';
 import { etagFor } from '../http/etag.ts';
 import { unauthorized } from '../http/http-error.ts';
 import { errorResponses } from '../http/schemas.ts';
 import { EvaluateBodySchema, EvaluationResultSchema, SnapshotResponseSchema } from './schemas.ts';
-import type { SdkApiService } from './service.ts';
+import type { KeyEnvironment, SdkApiService } from './service.ts';
 
 const tags = ['sdk'];
 
-/** Remote evaluation is called from browsers on any origin; only this route is open to them. */
-async function allowAnyOrigin(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  reply.header('Access-Control-Allow-Origin', '*');
-  reply.header('Vary', 'Origin');
-}
-
-function environmentOf(request: FastifyRequest): string {
+function environmentOf(request: FastifyRequest): KeyEnvironment {
   const key = request.principal?.environmentKey;
-  if (!key) throw unauthorized('This key belongs to no environment');
-  return key;
+  const id = request.principal?.environmentId;
+  if (!key || !id) throw unauthorized('This key belongs to no environment');
+  return { key, id };
 }
 
 /** The key's environment was deleted after the key was issued: for the key's holder that is a bad key (401), not a 404. */
@@ -71,7 +67,7 @@ export default async function sdkApiRoutes(fastify: FastifyInstance, opts: { ser
     },
     async (request, reply) => {
       try {
-        const snapshot = await sdk.snapshot(environmentOf(request));
+        const snapshot = await sdk.snapshot(environmentOf(request).key);
         const etag = etagFor(snapshot.version);
         reply.header('ETag', etag).header('Cache-Control', 'no-cache');
         if (notModified(request, etag)) return sendNotModified(reply);
@@ -82,15 +78,8 @@ export default async function sdkApiRoutes(fastify: FastifyInstance, opts: { ser
     },
   );
 
-  app.options('/evaluate', { schema: { hide: true } }, async (_request, reply) =>
-    reply
-      .code(204)
-      .header('Access-Control-Allow-Origin', '*')
-      .header('Access-Control-Allow-Methods', 'POST, OPTIONS')
-      .header('Access-Control-Allow-Headers', 'Authorization, Content-Type')
-      .header('Access-Control-Max-Age', '86400')
-      .send(),
-  );
+  // Remote evaluation is called from browsers on any origin.
+  app.options('/evaluate', { schema: { hide: true } }, async (_request, reply) => answerPreflight(reply, 'POST, OPTIONS'));
 
   app.post(
     '/evaluate',

@@ -1,18 +1,22 @@
 // No repository: the SDK API reads only through the snapshot and evaluation caches (server/src/snapshots).
 import { NotFoundError } from '../errors/index.ts';
-import type { EvalCache } from '../snapshots/eval-cache.ts';
+import type { EvalCache, ServedFlags } from '../snapshots/eval-cache.ts';
 import type { CachedSnapshot, SnapshotCache } from '../snapshots/snapshot-cache.ts';
-import { evaluateForClient, requestHash } from './remote-evaluation.ts';
+import type { RemoteEvaluationCounts } from './remote-counts.ts';
+import { evaluateForClient, guardedFlagsOf, requestHash, servedFlagsOf } from './remote-evaluation.ts';
 import type { EvaluateBody } from './schemas.ts';
 
 /** A remote evaluation, already JSON. `from`: the cache that answered (`local` or `shared`), or null when evaluated now. */
 export type RemoteEvaluation = { json: string; from: 'local' | 'shared' | null };
 
+/** The environment of an SDK key: its key (what caches are keyed by) and its id (what metrics are stored by). */
+export type KeyEnvironment = { key: string; id: string };
+
 const environmentGone = (environmentKey: string) => new NotFoundError(`Environment "${environmentKey}"`);
 
 /** What SDKs read: an environment's snapshot for server SDKs, evaluated values for client keys. */
 export class SdkApiService {
-  constructor(private readonly deps: { snapshots: SnapshotCache; evalCache: EvalCache }) {}
+  constructor(private readonly deps: { snapshots: SnapshotCache; evalCache: EvalCache; remoteCounts: RemoteEvaluationCounts }) {}
 
   /** The environment's current snapshot (serialized once per version); NotFoundError when the environment no longer exists. */
   async snapshot(environmentKey: string): Promise<CachedSnapshot> {
@@ -24,18 +28,26 @@ export class SdkApiService {
   /**
    * Evaluates the client-visible flags for a context. Answers are cached by environment version and a
    * hash of the request, so a change is never answered from a stale cache; NotFoundError when the
-   * environment no longer exists.
+   * environment no longer exists. Every answer, from the cache or not, is counted (RemoteEvaluationCounts).
    */
-  async evaluate(environmentKey: string, body: EvaluateBody): Promise<RemoteEvaluation> {
+  async evaluate(environment: KeyEnvironment, body: EvaluateBody): Promise<RemoteEvaluation> {
     const { snapshots, evalCache } = this.deps;
-    const snapshot = await snapshots.current(environmentKey);
-    if (!snapshot) throw environmentGone(environmentKey);
-    const cacheKey = evalCache.key(environmentKey, snapshot.version, requestHash(body));
-    const cached = await evalCache.get(cacheKey);
-    if (cached) return cached;
-    const json = evaluateForClient(snapshot, body);
+    const snapshot = await snapshots.current(environment.key);
+    if (!snapshot) throw environmentGone(environment.key);
+    const cacheKey = evalCache.key(environment.key, snapshot.version, requestHash(body));
+    const cached = await evalCache.get(cacheKey, servedFlagsOf);
+    if (cached) {
+      this.count(environment, snapshot, cached.served, body);
+      return { json: cached.json, from: cached.from };
+    }
+    const answer = evaluateForClient(snapshot, body);
     // Not cached when the snapshot was replaced or its environment deleted while the cache was asked.
-    if (snapshots.isLatest(snapshot)) evalCache.set(cacheKey, json);
-    return { json, from: null };
+    if (snapshots.isLatest(snapshot)) evalCache.set(cacheKey, answer);
+    this.count(environment, snapshot, answer.served, body);
+    return { json: answer.json, from: null };
+  }
+
+  private count(environment: KeyEnvironment, snapshot: CachedSnapshot, served: ServedFlags, body: EvaluateBody): void {
+    this.deps.remoteCounts.count(environment.id, snapshot.version, served, guardedFlagsOf(snapshot), body.context.key);
   }
 }

@@ -13,11 +13,21 @@ export type EvalCacheOptions = {
 };
 
 /**
+ * What one answer served, flag by flag (`flags[i]` served `outcomes[i]`: a variation index, or an
+ * error kind), kept next to the answer's JSON so that an answer from the cache is counted without
+ * being parsed again.
+ */
+export type ServedFlags = { readonly flags: readonly string[]; readonly outcomes: readonly (number | string)[] };
+
+/** A remote-evaluation answer: the JSON sent, and what it served. */
+export type CachedAnswer = { json: string; served: ServedFlags };
+
+/**
  * Remote-evaluation answers under `<ns>:eval:<env>:<version>:<hash>`. The environment version is
  * part of the key, so a change can never be answered from the cache: the next request misses.
  */
 export class EvalCache {
-  private readonly local = new Map<string, string>();
+  private readonly local = new Map<string, CachedAnswer>();
   private readonly ttlSeconds: number;
   private readonly maxLocalEntries: number;
   private readonly redisTimeoutMs: number;
@@ -32,10 +42,13 @@ export class EvalCache {
     return `${this.options.namespace}:eval:${environmentKey}:${version}:${hash}`;
   }
 
-  /** `local`: answered from this process; `shared`: from Redis (another replica, or this one earlier). */
-  async get(key: string): Promise<{ json: string; from: 'local' | 'shared' } | null> {
+  /**
+   * `local`: answered from this process; `shared`: from Redis (another replica, or this one earlier),
+   * which holds only the JSON: `servedOf` derives what it served, once, before it is kept here.
+   */
+  async get(key: string, servedOf: (json: string) => ServedFlags): Promise<(CachedAnswer & { from: 'local' | 'shared' }) | null> {
     const local = this.local.get(key);
-    if (local !== undefined) return { json: local, from: 'local' };
+    if (local !== undefined) return { json: local.json, served: local.served, from: 'local' };
     const { redis } = this.options;
     if (!redis) return null;
     const json = await withTimeout(redis.get(key), this.redisTimeoutMs).catch((err: unknown) => {
@@ -43,17 +56,20 @@ export class EvalCache {
       return null;
     });
     if (json === null) return null;
-    this.remember(key, json);
-    return { json, from: 'shared' };
+    const answer = { json, served: servedOf(json) };
+    this.remember(key, answer);
+    return { ...answer, from: 'shared' };
   }
 
   /** Stores without making the caller wait. */
-  set(key: string, json: string): void {
+  set(key: string, answer: CachedAnswer): void {
     const { redis } = this.options;
     if (redis) {
-      withTimeout(redis.set(key, json, 'EX', this.ttlSeconds), this.redisTimeoutMs).catch((err: unknown) => this.options.onError?.(err));
+      withTimeout(redis.set(key, answer.json, 'EX', this.ttlSeconds), this.redisTimeoutMs).catch((err: unknown) =>
+        this.options.onError?.(err),
+      );
     }
-    this.remember(key, json);
+    this.remember(key, answer);
   }
 
   /**
@@ -68,11 +84,11 @@ export class EvalCache {
   }
 
   /** Entries are immutable (the version is in the key), so a bounded insertion-order map is enough. */
-  private remember(key: string, json: string): void {
+  private remember(key: string, answer: CachedAnswer): void {
     if (this.local.size >= this.maxLocalEntries) {
       const oldest = this.local.keys().next();
       if (!oldest.done) this.local.delete(oldest.value);
     }
-    this.local.set(key, json);
+    this.local.set(key, answer);
   }
 }

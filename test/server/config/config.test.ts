@@ -28,6 +28,9 @@ describe('configuration from environment variables', () => {
       SWITCHYARD_REDIS_PREFIX: 'switchyard',
       SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: 2000,
       BODY_LIMIT_BYTES: 1024 * 1024,
+      SWITCHYARD_STALE_AFTER_DAYS: 7,
+      SWITCHYARD_METRICS_MINUTE_RETENTION_HOURS: 48,
+      SWITCHYARD_METRICS_RETENTION_DAYS: 90,
       SWITCHYARD_TRUST_PROXY: false,
     });
   });
@@ -51,6 +54,9 @@ describe('configuration from environment variables', () => {
       BODY_LIMIT_BYTES: '2048',
       SWITCHYARD_REDIS_PREFIX: 'switchyard-staging',
       SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: '10000',
+      SWITCHYARD_STALE_AFTER_DAYS: '30',
+      SWITCHYARD_METRICS_MINUTE_RETENTION_HOURS: '72',
+      SWITCHYARD_METRICS_RETENTION_DAYS: '400',
     });
     expect(config).toMatchObject({
       PORT: 8080,
@@ -62,6 +68,9 @@ describe('configuration from environment variables', () => {
       BODY_LIMIT_BYTES: 2048,
       SWITCHYARD_REDIS_PREFIX: 'switchyard-staging',
       SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: 10_000,
+      SWITCHYARD_STALE_AFTER_DAYS: 30,
+      SWITCHYARD_METRICS_MINUTE_RETENTION_HOURS: 72,
+      SWITCHYARD_METRICS_RETENTION_DAYS: 400,
     });
   });
 
@@ -84,6 +93,13 @@ describe('configuration from environment variables', () => {
     ['SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY', '0'],
     ['SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY', '1.5'],
     ['SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY', 'many'],
+    ['SWITCHYARD_STALE_AFTER_DAYS', '0'],
+    ['SWITCHYARD_STALE_AFTER_DAYS', '366'],
+    ['SWITCHYARD_STALE_AFTER_DAYS', '7.5'],
+    ['SWITCHYARD_METRICS_MINUTE_RETENTION_HOURS', '23'],
+    ['SWITCHYARD_METRICS_MINUTE_RETENTION_HOURS', '48h'],
+    ['SWITCHYARD_METRICS_RETENTION_DAYS', '0'],
+    ['SWITCHYARD_METRICS_RETENTION_DAYS', '90.5'],
   ])('names %s when it is %j', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
@@ -109,6 +125,12 @@ describe('configuration from environment variables', () => {
     expect(problemsOf({ BODY_LIMIT_BYTES: '10' })).toEqual(['BODY_LIMIT_BYTES: must be a whole number of bytes from 1024 to 52428800']);
     expect(problemsOf({ SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: '0' })).toEqual([
       'SWITCHYARD_STREAM_MAX_CONNECTIONS_PER_KEY: must be a whole number from 1 to 1000000',
+    ]);
+    expect(problemsOf({ SWITCHYARD_STALE_AFTER_DAYS: '0' })).toEqual([
+      'SWITCHYARD_STALE_AFTER_DAYS: must be a whole number of days from 1 to 365',
+    ]);
+    expect(problemsOf({ SWITCHYARD_METRICS_MINUTE_RETENTION_HOURS: '1' })).toEqual([
+      'SWITCHYARD_METRICS_MINUTE_RETENTION_HOURS: must be a whole number of hours from 24 to 8784',
     ]);
   });
 

@@ -54,7 +54,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-type Kind = 'public' | 'admin' | 'server-sdk' | 'client-sdk' | 'preflight' | 'websocket';
+type Kind = 'public' | 'admin' | 'server-sdk' | 'client-sdk' | 'any-sdk' | 'preflight' | 'websocket';
 
 /** Which credential each route takes; a route that fits none of these fails the test. */
 function kindOf(method: string, url: string): Kind | undefined {
@@ -62,7 +62,8 @@ function kindOf(method: string, url: string): Kind | undefined {
   if (url.startsWith('/api/')) return 'admin';
   if (url === '/sdk/snapshot' && (method === 'GET' || method === 'HEAD')) return 'server-sdk';
   if (url === '/sdk/evaluate' && method === 'POST') return 'client-sdk';
-  if (url === '/sdk/evaluate' && method === 'OPTIONS') return 'preflight';
+  if (url === '/sdk/metrics' && method === 'POST') return 'any-sdk';
+  if ((url === '/sdk/evaluate' || url === '/sdk/metrics') && method === 'OPTIONS') return 'preflight';
   if (url === '/sdk/stream') return 'websocket';
   return undefined;
 }
@@ -83,6 +84,7 @@ const expected: Record<Exclude<Kind, 'websocket'>, (c: Credential) => 'allowed' 
   admin: (c) => (c === 'admin' ? 'allowed' : c.includes('key') ? 403 : 401),
   'server-sdk': (c) => (c.startsWith('server key') ? 'allowed' : c === 'admin' || c === 'client key A' ? 403 : 401),
   'client-sdk': (c) => (c === 'client key A' ? 'allowed' : c === 'admin' || c.startsWith('server key') ? 403 : 401),
+  'any-sdk': (c) => (c.includes('key') ? 'allowed' : c === 'admin' ? 403 : 401),
 };
 
 describe('the route x credential matrix', () => {
@@ -97,6 +99,7 @@ describe('the route x credential matrix', () => {
       '/api/environments/:env/segments',
       '/sdk/snapshot',
       '/sdk/evaluate',
+      '/sdk/metrics',
       '/sdk/stream',
       '/healthz',
       '/docs',
@@ -168,6 +171,9 @@ describe('the route x credential matrix', () => {
     expect(await messageOf('GET', '/sdk/snapshot', 'client key A')).toBe('This route needs a server SDK key; a client key cannot use it');
     expect(await messageOf('POST', '/sdk/evaluate', 'admin')).toBe('This route needs a client key; an admin token cannot use it');
     expect(await messageOf('POST', '/sdk/evaluate', 'server key A')).toBe('This route needs a client key; a server SDK key cannot use it');
+    expect(await messageOf('POST', '/sdk/metrics', 'admin')).toBe(
+      'This route needs a server SDK key or a client key; an admin token cannot use it',
+    );
   });
 
   it('opens the stream to server keys only (a plain GET is 426 whatever the credential)', async () => {

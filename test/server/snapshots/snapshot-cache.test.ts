@@ -68,9 +68,10 @@ describe('snapshot cache', () => {
       expect(errors.length).toBeGreaterThan(0);
 
       const evals = new EvalCache({ redis: dead, namespace: 'x', redisTimeoutMs: 200, onError: () => {} });
-      expect(await evals.get('x:eval:production:1:abc')).toBeNull();
-      evals.set('x:eval:production:1:abc', '{"flags":{}}');
-      expect(await evals.get('x:eval:production:1:abc')).toEqual({ json: '{"flags":{}}', from: 'local' });
+      const served = { flags: [], outcomes: [] };
+      expect(await evals.get('x:eval:production:1:abc', () => served)).toBeNull();
+      evals.set('x:eval:production:1:abc', { json: '{"flags":{}}', served });
+      expect(await evals.get('x:eval:production:1:abc', () => served)).toEqual({ json: '{"flags":{}}', served, from: 'local' });
     } finally {
       dead.disconnect();
     }
