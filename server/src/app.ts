@@ -27,6 +27,8 @@ import queryTextPlugin from './http/query-text.ts';
 import { CompactRequestLog } from './http/request-log.ts';
 import routeRegistryPlugin from './http/route-registry.ts';
 import securityHeadersPlugin from './http/security-headers.ts';
+import insightsRoutes from './insights/routes.ts';
+import { type InsightsOptions, InsightsService } from './insights/service.ts';
 import metricsPlugin, { type MetricsOptions } from './metrics/plugin.ts';
 import metricsRoutes from './metrics/routes.ts';
 import { RemoteEvaluationCounts } from './sdk-api/remote-counts.ts';
@@ -61,6 +63,8 @@ export type AppOptions = {
    * The scheduled compaction and retention (pg-boss) start only when `jobs` is given, as server.ts does.
    */
   metrics?: Partial<MetricsOptions>;
+  /** Flag statuses' N (SWITCHYARD_STALE_AFTER_DAYS, default 7) and the clock insights read "now" from. */
+  insights?: InsightsOptions;
 };
 
 /** Builds the Fastify application. The caller owns the database and Redis connections. */
@@ -109,9 +113,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { prefix: '/sdk', service: app.metrics.reports });
 
   await app.register(healthRoutes, { service: new HealthService({ prisma: app.prisma, redis: options.redis ?? null }) });
+  const insights = new InsightsService({ prisma: app.prisma, ...options.insights });
   const services = {
     environments: new EnvironmentService({ prisma: app.prisma, changes: app.changes }),
-    flags: new FlagService({ prisma: app.prisma, changes: app.changes }),
+    flags: new FlagService({ prisma: app.prisma, changes: app.changes, insights }),
     flagConfigs: new FlagConfigService({ prisma: app.prisma, changes: app.changes }),
     segments: new SegmentService({ prisma: app.prisma, changes: app.changes }),
     tokens: new TokenService({ prisma: app.prisma, changes: app.changes }),
@@ -125,6 +130,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(segmentRoutes, { prefix: '/environments/:env/segments', service: services.segments });
       await api.register(tokenRoutes, { prefix: '/tokens', service: services.tokens });
       await api.register(auditRoutes, { prefix: '/audit', service: services.audit });
+      await api.register(insightsRoutes, { prefix: '/insights', service: insights });
     },
     { prefix: '/api' },
   );

@@ -102,6 +102,7 @@ export async function startServer(config: Config, print: Print = (line) => proce
         retentionDays: config.SWITCHYARD_METRICS_RETENTION_DAYS,
         jobs: { databaseUrl },
       },
+      insights: { staleAfterDays: config.SWITCHYARD_STALE_AFTER_DAYS },
     });
     cleanups.push(() => app.close());
     reportRedisError = (error) => app.log.warn({ err: { message: error.message } }, 'Redis connection error');

@@ -12,6 +12,7 @@ export type FlagRow = {
   tags: string[];
   temporary: boolean;
   archived: boolean;
+  archivedAt: Date | null;
   salt: string;
   clientSideAvailable: boolean;
   version: number;
@@ -66,14 +67,9 @@ export async function lockPrerequisiteGraph(tx: Transaction): Promise<void> {
   await lockForTransaction(tx, 'prerequisiteGraph');
 }
 
-/** One page of the flags matching `filter`, by key, and how many match in all (both read in one transaction). */
-export async function listFlags(
-  prisma: PrismaClient,
-  filter: FlagFilter,
-  page: { limit: number; offset: number },
-): Promise<{ total: number; rows: FlagRow[] }> {
+function flagWhere(filter: FlagFilter): Prisma.FlagWhereInput {
   const { archived, tags, search } = filter;
-  const where: Prisma.FlagWhereInput = {
+  return {
     ...(archived === undefined ? {} : { archived }),
     ...(tags.length > 0 ? { tags: { hasEvery: tags } } : {}),
     ...(search
@@ -84,11 +80,37 @@ export async function listFlags(
         }
       : {}),
   };
+}
+
+/** One page of the flags matching `filter`, by key, and how many match in all (both read in one transaction). */
+export async function listFlags(
+  prisma: PrismaClient,
+  filter: FlagFilter,
+  page: { limit: number; offset: number },
+): Promise<{ total: number; rows: FlagRow[] }> {
+  const where = flagWhere(filter);
   const [total, rows] = await prisma.$transaction([
     prisma.flag.count({ where }),
     prisma.flag.findMany({ where, orderBy: { key: 'asc' }, skip: page.offset, take: page.limit }),
   ]);
   return { total, rows };
+}
+
+/** Every flag matching `filter`, by key, with what its status is computed from (statuses are not stored, so not filtered on in SQL). */
+export function listFlagStatusFacts(
+  db: Db,
+  filter: FlagFilter,
+): Promise<{ id: string; key: string; archived: boolean; archivedAt: Date | null }[]> {
+  return db.flag.findMany({
+    where: flagWhere(filter),
+    select: { id: true, key: true, archived: true, archivedAt: true },
+    orderBy: { key: 'asc' },
+  });
+}
+
+/** The flags with these ids, by key. */
+export function findFlagsByIds(db: Db, ids: readonly string[]): Promise<FlagRow[]> {
+  return db.flag.findMany({ where: { id: { in: [...ids] } }, orderBy: { key: 'asc' } });
 }
 
 export function insertFlag(tx: Transaction, flag: NewFlag): Promise<FlagRow> {

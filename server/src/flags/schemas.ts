@@ -1,6 +1,7 @@
 import { FlagConfigSchema, FlagKindSchema, LIMITS } from '@switchyard/sdk/schema';
 import { z } from 'zod';
 import { DescriptionSchema, KeySchema, NameSchema, PaginationQuerySchema, page } from '../http/schemas.ts';
+import { FlagStatusNameSchema } from '../insights/schemas.ts';
 import { variationProblems } from './variations.ts';
 
 const VariationValueSchema = z.unknown().describe('a value of the flag’s kind (any JSON value for a json flag)');
@@ -47,27 +48,40 @@ export const UpdateFlagSchema = z
 
 const ArchivedFilterSchema = z.enum(['false', 'true', 'all']).default('false');
 
+/** A parameter that lists values: `?p=a&p=b` and `?p=a,b` both give the distinct non-empty values a and b. */
+const listParameter = () =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((value) => {
+      const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+      return [
+        ...new Set(
+          values
+            .flatMap((v) => v.split(','))
+            .map((v) => v.trim())
+            .filter(Boolean),
+        ),
+      ];
+    });
+
 /** `?tag=a&tag=b` and `?tag=a,b` both mean "tagged a and b". */
-const TagFilterSchema = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((value) => {
-    const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-    return [
-      ...new Set(
-        values
-          .flatMap((v) => v.split(','))
-          .map((v) => v.trim())
-          .filter(Boolean),
-      ),
-    ];
-  });
+const TagFilterSchema = listParameter();
+/** `?status=launched&status=inactive` and `?status=launched,inactive` both mean "launched or inactive". */
+const StatusFilterSchema = listParameter().pipe(z.array(FlagStatusNameSchema));
 
 export const ListFlagsQuerySchema = PaginationQuerySchema.extend({
   tag: TagFilterSchema.describe('only flags carrying every given tag (repeat the parameter or separate with commas)'),
   q: z.string().trim().max(200).optional().describe('case-insensitive search in key, name and description'),
   archived: ArchivedFilterSchema.describe('false (default): active flags; true: archived flags; all: both'),
-  env: KeySchema.optional().describe('an environment key: include each flag’s on/off state there'),
+  env: KeySchema.optional().describe('an environment key: include each flag’s on/off state and status there'),
+  status: StatusFilterSchema.describe(
+    'only flags with one of these statuses in the environment named by `env`, which it needs (repeat the parameter or separate with commas)',
+  ),
+}).superRefine((query, ctx) => {
+  if (query.status.length > 0 && query.env === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['env'], message: 'required with `status`: a flag has a status in each environment' });
+  }
 });
 
 export const FlagSchema = z
@@ -90,6 +104,7 @@ export const FlagSchema = z
 
 export const FlagListItemSchema = FlagSchema.extend({
   on: z.boolean().optional().describe('the flag’s on/off state in the environment named by `env`, when given'),
+  status: FlagStatusNameSchema.optional().describe('the flag’s status in the environment named by `env`, when given'),
 }).describe('FlagListItem');
 
 export const FlagListSchema = page(FlagListItemSchema).describe('FlagList');

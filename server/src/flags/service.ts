@@ -7,14 +7,19 @@ import { lockForTransaction } from '../db/locks.ts';
 import type { Db, PrismaClient, Transaction } from '../db/prisma.ts';
 import { requireEnvironment } from '../environments/service.ts';
 import { ConflictError, InvalidDefinitionError, InvalidInputError, NotFoundError } from '../errors/index.ts';
+import type { InsightsService } from '../insights/service.ts';
+import type { FlagStatus, StatusEvidence } from '../insights/statuses.ts';
 import { configSummaries, configsOfFlag, insertFlagConfigs, onStates } from './config-repository.ts';
 import {
   activeDependents,
   deleteFlag,
   environmentIds,
+  type FlagFilter,
   type FlagRow,
   findFlag,
+  findFlagsByIds,
   insertFlag,
+  listFlagStatusFacts,
   listFlags,
   lockFlag,
   lockPrerequisiteGraph,
@@ -82,7 +87,7 @@ function auditFlagChange(w: WriteContext, action: string, before: FlagRow, after
 }
 
 export class FlagService {
-  constructor(private readonly deps: { prisma: PrismaClient; changes: ChangeWriter }) {}
+  constructor(private readonly deps: { prisma: PrismaClient; changes: ChangeWriter; insights: InsightsService }) {}
 
   /** The flag starts with its default configuration (off) in every environment. */
   create(actor: string, input: CreateFlagInput): Promise<FlagView> {
@@ -113,24 +118,33 @@ export class FlagService {
     );
   }
 
-  /** With `env`, each flag carries its on/off state in that environment. */
+  /**
+   * With `env`, each flag carries its on/off state and its status in that environment; `status`
+   * (which the query schema allows only with `env`) keeps the flags with one of those statuses there.
+   */
   async list(query: ListFlagsQuery): Promise<FlagListView> {
     const { limit, offset } = query;
     const env = query.env ? await requireEnvironment(this.deps.prisma, query.env) : null;
     const archived = query.archived === 'all' ? undefined : query.archived === 'true';
-    const { total, rows } = await listFlags(this.deps.prisma, { archived, tags: query.tag, search: query.q }, { limit, offset });
-    const states = env
-      ? new Map(
-          (
-            await onStates(
-              this.deps.prisma,
-              env.id,
-              rows.map((r) => r.id),
-            )
-          ).map((s) => [s.flagId, s.on]),
+    const filter: FlagFilter = { archived, tags: query.tag, search: query.q };
+    if (!env) {
+      const { total, rows } = await listFlags(this.deps.prisma, filter, { limit, offset });
+      return { items: rows.map(toFlagView), total, limit, offset };
+    }
+    const { total, rows, statuses } =
+      query.status.length > 0
+        ? await this.listByStatus(env.id, filter, new Set(query.status), { limit, offset })
+        : await this.listWithStatuses(env.id, filter, { limit, offset });
+    const states = new Map(
+      (
+        await onStates(
+          this.deps.prisma,
+          env.id,
+          rows.map((r) => r.id),
         )
-      : null;
-    const items = rows.map((row) => ({ ...toFlagView(row), ...(states ? { on: states.get(row.id) ?? false } : {}) }));
+      ).map((s) => [s.flagId, s.on]),
+    );
+    const items = rows.map((row) => ({ ...toFlagView(row), on: states.get(row.id) ?? false, status: statuses.get(row.key)!.status }));
     return { items, total, limit, offset };
   }
 
@@ -179,6 +193,29 @@ export class FlagService {
       const before = { ...toFlagView(flag), environments };
       await w.audit({ action: 'flag.deleted', resourceType: 'flag', resourceKey: flag.key, flagKey: flag.key, before });
     });
+  }
+
+  private async listWithStatuses(environmentId: string, filter: FlagFilter, page: { limit: number; offset: number }) {
+    const { total, rows } = await listFlags(this.deps.prisma, filter, page);
+    return { total, rows, statuses: await this.deps.insights.statusesIn(environmentId, rows) };
+  }
+
+  /**
+   * A page of the flags matching `filter` whose status in the environment is one of `wanted`.
+   * Statuses are computed from what SDKs reported, not stored, so every matching flag's status is
+   * computed before the page is cut: `total` counts the flags with a wanted status.
+   */
+  private async listByStatus(
+    environmentId: string,
+    filter: FlagFilter,
+    wanted: ReadonlySet<FlagStatus>,
+    page: { limit: number; offset: number },
+  ): Promise<{ total: number; rows: FlagRow[]; statuses: Map<string, StatusEvidence> }> {
+    const candidates = await listFlagStatusFacts(this.deps.prisma, filter);
+    const statuses = await this.deps.insights.statusesIn(environmentId, candidates);
+    const matching = candidates.filter((flag) => wanted.has(statuses.get(flag.key)!.status));
+    const pageIds = matching.slice(page.offset, page.offset + page.limit).map((flag) => flag.id);
+    return { total: matching.length, rows: await findFlagsByIds(this.deps.prisma, pageIds), statuses };
   }
 
   private setArchived(actor: string, key: string, expected: number | null, archived: boolean): Promise<FlagView> {

@@ -6,6 +6,7 @@ import { ADVISORY_LOCKS } from '../../../server/src/db/locks.ts';
 import { ConflictError, InvalidDefinitionError, VersionMismatchError } from '../../../server/src/errors/index.ts';
 import { FlagConfigService } from '../../../server/src/flags/config-service.ts';
 import { FlagService } from '../../../server/src/flags/service.ts';
+import { InsightsService } from '../../../server/src/insights/service.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
 import { whileLockHeld } from '../../helpers/hold-lock.ts';
 
@@ -26,7 +27,7 @@ describe('FlagService and FlagConfigService', () => {
     db = await createTestDatabase(inject('databaseUrl'), inject('templateDatabase'), inject('testRunId'));
     await db.prisma.environment.create({ data: { key: 'production', name: 'Production' } });
     const changes = new ChangeWriter({ prisma: db.prisma, bus: new InProcessChangeBus(), onPublishError: () => {} });
-    flags = new FlagService({ prisma: db.prisma, changes });
+    flags = new FlagService({ prisma: db.prisma, changes, insights: new InsightsService({ prisma: db.prisma }) });
     configs = new FlagConfigService({ prisma: db.prisma, changes });
   });
   afterAll(async () => db?.drop());
