@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Transaction } from './prisma.ts';
 
 /**
@@ -12,6 +13,8 @@ export const ADVISORY_LOCKS = {
   flagEnvironmentPairs: 7_242_004,
   /** Tried (never waited for) by each replica's metrics folding: one replica folds at a time, the others skip their turn. */
   metricsFolding: 7_242_005,
+  /** Held while a replica installs and schedules its pg-boss jobs: two doing it at once deadlock in pg-boss's own setup. */
+  scheduledJobsSetup: 7_242_006,
   prerequisiteGraph: 7_242_101,
 } as const;
 
@@ -23,4 +26,18 @@ export async function lockForTransaction(tx: Transaction, lock: keyof typeof ADV
 export async function tryLockForTransaction(tx: Transaction, lock: keyof typeof ADVISORY_LOCKS): Promise<boolean> {
   const [row] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${ADVISORY_LOCKS[lock]}) AS locked`;
   return row?.locked === true;
+}
+
+/** Runs `work` while holding a session-level advisory lock on a connection of its own, waiting for it if another holds it. */
+export async function whileHoldingLock<T>(databaseUrl: string, lock: keyof typeof ADVISORY_LOCKS, work: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS[lock]]);
+    return await work();
+  } finally {
+    // Ending the session releases the lock too; the explicit unlock only makes it prompt.
+    await client.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCKS[lock]]).catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
+import { whileHoldingLock } from '../db/locks.ts';
 import type { MetricsLog } from './log.ts';
 import type { MetricsMaintenance } from './maintenance-service.ts';
 
@@ -49,18 +50,25 @@ export class MetricsJobs {
     });
     boss.on('error', (err) => log.warn({ err }, 'scheduled jobs (pg-boss) failed; they are tried again'));
     this.boss = boss; // so that stop() closes its connections even when start() fails halfway
-    try {
-      await boss.start();
-    } catch (error) {
-      throw new Error(`Could not start the scheduled jobs (pg-boss) on the database: ${(error as Error).message}`, { cause: error });
-    }
     const jobs: [MetricsJobName, string, () => Promise<object>][] = [
       [METRICS_JOBS.compaction, options.compactionCron ?? '*/5 * * * *', () => maintenance.compact()],
       [METRICS_JOBS.retention, options.retentionCron ?? '7 * * * *', () => maintenance.applyRetention()],
     ];
-    for (const [name, cron, work] of jobs) {
-      await boss.createQueue(name, { name, retryLimit: 3, retryDelay: 60, expireInSeconds: JOB_EXPIRE_SECONDS });
-      await boss.schedule(name, cron, {}, { tz: 'UTC' });
+    // Replicas starting together on a new database each install pg-boss's schema and queues: done
+    // concurrently, that failed start-up with "deadlock detected" (bench:telemetry, two replicas), so
+    // they take turns.
+    await whileHoldingLock(options.databaseUrl, 'scheduledJobsSetup', async () => {
+      try {
+        await boss.start();
+      } catch (error) {
+        throw new Error(`Could not start the scheduled jobs (pg-boss) on the database: ${(error as Error).message}`, { cause: error });
+      }
+      for (const [name, cron] of jobs) {
+        await boss.createQueue(name, { name, retryLimit: 3, retryDelay: 60, expireInSeconds: JOB_EXPIRE_SECONDS });
+        await boss.schedule(name, cron, {}, { tz: 'UTC' });
+      }
+    });
+    for (const [name, , work] of jobs) {
       await boss.work(name, { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 10 }, async () => {
         const output = await work();
         this.ran.set(name, (this.ran.get(name) ?? 0) + 1);

@@ -11,17 +11,24 @@ import { environmentId } from './reports.ts';
 const NEVER = '0 0 1 1 *';
 
 /** Replicas of `t`'s service with the scheduled jobs started (pg-boss), as server.ts starts them. */
-async function startReplicas(t: TestApp, count: number, jobs: Omit<ScheduledJobsOptions, 'databaseUrl'>) {
+async function startReplicas(
+  t: TestApp,
+  count: number,
+  jobs: Omit<ScheduledJobsOptions, 'databaseUrl'>,
+  { together = false }: { together?: boolean } = {},
+) {
   const replicas: { app: FastifyInstance; prisma: PrismaClient }[] = [];
-  for (let i = 0; i < count; i++) {
+  const startOne = async () => {
     const prisma = createPrisma(t.db.url, 3);
     const app = await buildApp({
       prisma,
       metrics: { foldIntervalMs: 0, jobs: { databaseUrl: t.db.url, pollingIntervalSeconds: 0.5, ...jobs } },
     });
-    await app.ready();
     replicas.push({ app, prisma });
-  }
+    await app.ready();
+  };
+  if (together) await Promise.all(Array.from({ length: count }, startOne));
+  else for (let i = 0; i < count; i++) await startOne();
   let closed = false;
   return {
     apps: replicas.map((r) => r.app),
@@ -55,6 +62,20 @@ describe('scheduled compaction and retention (pg-boss)', () => {
     const [row] = await t.db.prisma.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = 'pgboss'`;
     expect(row?.n).toBe(0);
+  });
+
+  it('start on replicas starting together on a database pg-boss has never seen: they take turns installing it', async () => {
+    const t2 = await createTestApp({ metrics: { foldIntervalMs: 0 } });
+    try {
+      const replicas = await startReplicas(t2, 3, { compactionCron: NEVER, retentionCron: NEVER }, { together: true });
+      try {
+        for (const app of replicas.apps) expect(await app.metrics.jobs!.schedules()).toHaveLength(2);
+      } finally {
+        await replicas.close();
+      }
+    } finally {
+      await t2.close();
+    }
   });
 
   describe('on two replicas of one database', () => {
