@@ -1,11 +1,19 @@
 import type { MetricsReport } from '@switchyard/sdk/model';
-import type { PrismaClient } from '../db/prisma.ts';
+import type pg from 'pg';
+import { type PrismaClient, poolOf } from '../db/prisma.ts';
 import { NotFoundError } from '../errors/index.ts';
 import { insertReport } from './repository.ts';
 
 /** Takes SDK reports in: each one is durably in the inbox before it is acknowledged, and kept once per report id. */
 export class MetricsService {
-  constructor(private readonly deps: { prisma: PrismaClient }) {}
+  private readonly pool: pg.Pool;
+
+  constructor(deps: { prisma: PrismaClient }) {
+    // Straight on the pool under Prisma: this insert is the hot path of ingestion (db/prisma.ts, poolOf).
+    const pool = poolOf(deps.prisma);
+    if (!pool) throw new Error('MetricsService needs a Prisma client made by createPrisma (db/prisma.ts)');
+    this.pool = pool;
+  }
 
   /**
    * Stores the report for the environment (which comes from the SDK key, never from the report).
@@ -13,7 +21,7 @@ export class MetricsService {
    * environment no longer exists.
    */
   async ingest(environmentId: string, report: MetricsReport): Promise<{ duplicate: boolean }> {
-    const result = await insertReport(this.deps.prisma, environmentId, report);
+    const result = await insertReport(this.pool, environmentId, report);
     if (result === 'environment-gone') throw new NotFoundError('Environment');
     return { duplicate: result === 'duplicate' };
   }
