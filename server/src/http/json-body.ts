@@ -48,29 +48,45 @@ export default fp(async function jsonBody(app: FastifyInstance) {
   });
 });
 
-/** Walks the parsed value without recursion, so that a deeply nested body cannot exhaust the stack. */
+/** A value waiting to be checked: its key in its parent, and the parent's entry (the path, built only for an error). */
+type Pending = { value: unknown; key: PropertyKey; parent: Pending | null; depth: number };
+
+function pathOf(entry: Pending): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let at: Pending | null = entry; at !== null; at = at.parent) path.push(at.key);
+  return path.reverse();
+}
+
+/**
+ * Walks the parsed value without recursion, so that a deeply nested body cannot exhaust the stack.
+ * Paths are built only for the problem found: copying one per value cost a 13 KB metrics report
+ * about a third of a millisecond.
+ */
 function firstProblem(root: unknown): ErrorDetail | null {
-  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: root, path: ['body'] }];
+  const stack: Pending[] = [{ value: root, key: 'body', parent: null, depth: 0 }];
   while (stack.length > 0) {
-    const { value, path } = stack.pop()!;
+    const entry = stack.pop()!;
+    const value = entry.value;
     if (typeof value === 'string') {
       const problem = textProblem(value);
-      if (problem) return { path: formatPath(path), message: problem };
+      if (problem) return { path: formatPath(pathOf(entry)), message: problem };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
-    if (path.length - 1 >= MAX_JSON_DEPTH) return { path: formatPath(path), message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
+    if (entry.depth >= MAX_JSON_DEPTH) return { path: formatPath(pathOf(entry)), message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
+    const depth = entry.depth + 1;
     if (Array.isArray(value)) {
-      for (const [index, item] of value.entries()) stack.push({ value: item, path: [...path, index] });
+      for (let index = 0; index < value.length; index++) stack.push({ value: value[index], key: index, parent: entry, depth });
       continue;
     }
-    for (const [key, item] of Object.entries(value)) {
+    for (const key of Object.keys(value)) {
+      const item = (value as Record<string, unknown>)[key];
       const keyProblem = key === '__proto__' ? 'the key "__proto__" is not allowed' : textProblem(key);
-      if (keyProblem) return { path: formatPath([...path, key]), message: keyProblem };
+      if (keyProblem) return { path: formatPath([...pathOf(entry), key]), message: keyProblem };
       if (key === 'constructor' && item !== null && typeof item === 'object' && Object.hasOwn(item, 'prototype')) {
-        return { path: formatPath([...path, key, 'prototype']), message: 'the key "constructor.prototype" is not allowed' };
+        return { path: formatPath([...pathOf(entry), key, 'prototype']), message: 'the key "constructor.prototype" is not allowed' };
       }
-      stack.push({ value: item, path: [...path, key] });
+      stack.push({ value: item, key, parent: entry, depth });
     }
   }
   return null;
