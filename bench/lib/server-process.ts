@@ -38,7 +38,15 @@ export async function benchDatabase(): Promise<{ url: string; drop(): Promise<vo
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
-export type ServerProcess = { url: string; port: number; child: ChildProcess; rssMb(): number | null; stop(): Promise<void> };
+export type ServerProcess = {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  rssMb(): number | null;
+  /** Everything the replica printed so far (its log lines, JSON). */
+  output(): string;
+  stop(): Promise<void>;
+};
 
 /**
  * How a replica runs: `compiled` as `npm start` runs it (`server/start.sh`: server/dist with its
@@ -106,6 +114,7 @@ export async function launchServer(command: string, args: string[], env: Record<
     port,
     child,
     rssMb: () => rssMb(child.pid),
+    output: () => output,
     stop: () => stopChild(child, 10_000),
   };
 }
