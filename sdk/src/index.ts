@@ -40,4 +40,8 @@ export type {
 } from './engine/index.ts';
 // Evaluation engine.
 export { allFlags, bucket, evaluate, isEnabled, isPreparedSnapshot, prepareSnapshot, sha1Hex } from './engine/index.ts';
+// The metrics window and report the client sends, for a server that counts its own evaluations (remote
+// evaluation) into the same reports: one implementation of the bounds, the hashing and the drop rules.
+export { buildReport, givenUp } from './metrics/report.ts';
+export { addDrops, MetricsWindow, noDrops } from './metrics/window.ts';
 export { enableLinearRegexpFallback } from './runtime/linear-regexp.ts';
