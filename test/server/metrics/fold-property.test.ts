@@ -2,7 +2,7 @@ import type { MetricsReport } from '@switchyard/sdk/model';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
-import { environmentId, makeReport, minuteOf, postReport, storedMetrics } from './reports.ts';
+import { clearMetrics, environmentId, makeReport, minuteOf, postReport, storedMetrics } from './reports.ts';
 
 const FLAGS = ['checkout', 'banner'];
 const EVENTS = ['click', 'latency'];
@@ -190,17 +190,8 @@ describe('folding, as a property', () => {
   it('gives the same rollups as summing the distinct reports in memory, whatever the order, retries and batch sizes', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ specs, steps }) => {
+        await clearMetrics(t.db.prisma);
         const p = t.db.prisma;
-        await p.$transaction([
-          p.metricsReport.deleteMany(),
-          p.flagEvaluationRollup.deleteMany(),
-          p.flagServed.deleteMany(),
-          p.customEventRollup.deleteMany(),
-          p.guardedExposure.deleteMany(),
-          p.guardedMetricContext.deleteMany(),
-          p.guardedMetricRollup.deleteMany(),
-          p.sdkInstance.deleteMany(),
-        ]);
         const now = Date.now();
         const reports = specs.map((spec) => toReport(spec, now));
         for (const step of steps) {

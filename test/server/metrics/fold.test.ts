@@ -4,7 +4,7 @@ import { buildApp } from '../../../server/src/app.ts';
 import { createPrisma } from '../../../server/src/db/prisma.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 import { until } from '../../helpers/wait.ts';
-import { environmentId, makeReport, minuteOf, postReport, storedMetrics } from './reports.ts';
+import { clearMetrics, environmentId, makeReport, minuteOf, postReport, storedMetrics } from './reports.ts';
 
 const HOUR = 3_600_000;
 const HASH_A = 'aaaaaaaaaaaaaaaa';
@@ -31,17 +31,7 @@ describe('folding reports into the rollups', () => {
   });
   afterAll(async () => t?.close());
   beforeEach(async () => {
-    const p = t.db.prisma;
-    await p.$transaction([
-      p.metricsReport.deleteMany(),
-      p.flagEvaluationRollup.deleteMany(),
-      p.flagServed.deleteMany(),
-      p.customEventRollup.deleteMany(),
-      p.guardedExposure.deleteMany(),
-      p.guardedMetricContext.deleteMany(),
-      p.guardedMetricRollup.deleteMany(),
-      p.sdkInstance.deleteMany(),
-    ]);
+    await clearMetrics(t.db.prisma);
   });
 
   it('adds an accepted report into every rollup, in the minute of its window start, and marks it folded', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
-import { environmentId, makeReport, postReport, storedMetrics } from './reports.ts';
+import { clearMetrics, environmentId, makeReport, postReport, storedMetrics } from './reports.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -17,17 +17,7 @@ describe('compaction and retention of the stored metrics', () => {
   });
   afterAll(async () => t?.close());
   beforeEach(async () => {
-    const p = t.db.prisma;
-    await p.$transaction([
-      p.metricsReport.deleteMany(),
-      p.flagEvaluationRollup.deleteMany(),
-      p.flagServed.deleteMany(),
-      p.customEventRollup.deleteMany(),
-      p.guardedExposure.deleteMany(),
-      p.guardedMetricContext.deleteMany(),
-      p.guardedMetricRollup.deleteMany(),
-      p.sdkInstance.deleteMany(),
-    ]);
+    await clearMetrics(t.db.prisma);
   });
 
   const evaluationRow = (granularity: string, bucketStart: string, count: number, variation = 0, errorKind = '') => ({

@@ -79,3 +79,17 @@ export async function storedMetrics(prisma: PrismaClient) {
 
 /** The minute (ISO) that an epoch-milliseconds time falls in. */
 export const minuteOf = (ms: number) => new Date(Math.floor(ms / 60_000) * 60_000).toISOString();
+
+/** Empties the inbox and every table folding writes, so each test starts from no metrics at all. */
+export async function clearMetrics(p: PrismaClient): Promise<void> {
+  await p.$transaction([
+    p.metricsReport.deleteMany(),
+    p.flagEvaluationRollup.deleteMany(),
+    p.flagServed.deleteMany(),
+    p.customEventRollup.deleteMany(),
+    p.guardedExposure.deleteMany(),
+    p.guardedMetricContext.deleteMany(),
+    p.guardedMetricRollup.deleteMany(),
+    p.sdkInstance.deleteMany(),
+  ]);
+}
