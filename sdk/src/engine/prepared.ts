@@ -101,7 +101,7 @@ export class PreparedFlag {
    * Evaluation counts when the snapshot was prepared with counters (./counters.ts): one slot per
    * variation, then one per error kind. Null otherwise.
    */
-  counts: Float64Array | null = null;
+  counts: number[] | null = null;
 }
 
 export class PreparedSegment {
