@@ -33,18 +33,23 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** One pass over every context; a function of its own per client, so each stays monomorphic. */
-function passOf(client: FlagsClient, key: string): () => number {
+const METHODS = ['isEnabled', 'variation'] as const;
+type Method = (typeof METHODS)[number];
+
+/** One pass over every context; a function of its own per client and method, so each stays monomorphic. */
+function passOf(client: FlagsClient, key: string, method: Method): () => number {
+  const call = method === 'isEnabled' ? 'client.isEnabled(key, contexts[i])' : 'client.variation(key, contexts[i], false) === true';
   return new Function(
     'client',
     'key',
     'contexts',
-    'return function pass() { let t = 0; for (let i = 0; i < contexts.length; i++) if (client.isEnabled(key, contexts[i])) t++; return t; }',
+    `return function pass() { let t = 0; for (let i = 0; i < contexts.length; i++) if (${call}) t++; return t; }`,
   )(client, key, contexts);
 }
 
 const results: Record<string, { withoutNs: number; withNs: number; overheadPct: number; ratioIqr: [number, number] }> = {};
-for (const caseName of CASES) {
+for (const [caseName, method] of CASES.flatMap((c) => METHODS.map((m) => [c, m] as const))) {
+  const row = `${caseName} ${method}`;
   const key = FLAG_KEYS[caseName];
   const rules = snapshot({ [key]: flagDefinition(key, caseName) }) as Snapshot;
   const without = createClient({ bootstrap: rules, sendMetrics: false, logger: silent });
@@ -59,10 +64,10 @@ for (const caseName of CASES) {
   });
   counting.on('error', () => undefined);
   const variants = [
-    { pass: passOf(without, key), times: [] as number[] },
-    { pass: passOf(counting, key), times: [] as number[] },
+    { pass: passOf(without, key, method), times: [] as number[] },
+    { pass: passOf(counting, key, method), times: [] as number[] },
   ];
-  if (variants[0]!.pass() !== variants[1]!.pass()) throw new Error(`${caseName}: the two clients disagree`);
+  if (variants[0]!.pass() !== variants[1]!.pass()) throw new Error(`${row}: the two clients disagree`);
   for (let w = 0; w < 20; w++) for (const v of variants) v.pass();
   const started = process.hrtime.bigint();
   let calibration = 0;
@@ -80,7 +85,7 @@ for (const caseName of CASES) {
   }
   const ratios = variants[1]!.times.map((t, i) => t / variants[0]!.times[i]!).sort((a, b) => a - b);
   const quartile = (p: number) => Math.round(ratios[Math.floor(p * (ratios.length - 1))]! * 1000) / 1000;
-  results[caseName] = {
+  results[row] = {
     withoutNs: Math.round(median(variants[0]!.times) * 10) / 10,
     withNs: Math.round(median(variants[1]!.times) * 10) / 10,
     overheadPct: Math.round((median(ratios) - 1) * 1000) / 10,
@@ -90,9 +95,9 @@ for (const caseName of CASES) {
 }
 
 console.log(`evaluation counting, paired in one process (${BLOCKS} blocks of ${BLOCK_MS} ms per client; budget +10 %):`);
-for (const [caseName, r] of Object.entries(results)) {
+for (const [row, r] of Object.entries(results)) {
   console.log(
-    `  ${caseName.padEnd(9)} ${r.withoutNs} -> ${r.withNs} ns/eval: ${r.overheadPct > 0 ? '+' : ''}${r.overheadPct} % ` +
+    `  ${row.padEnd(18)} ${r.withoutNs} -> ${r.withNs} ns/eval: ${r.overheadPct > 0 ? '+' : ''}${r.overheadPct} % ` +
       `(ratio IQR ${r.ratioIqr[0]}-${r.ratioIqr[1]})${r.overheadPct > 10 ? ' OVER BUDGET' : ''}`,
   );
 }
