@@ -41,6 +41,15 @@ const CUT_OFF_PUBLISH_WAIT_MS = 1000;
  */
 export type BeforeCommit = (tx: Transaction, notices: EnvironmentChangeNotice[]) => Promise<void>;
 
+/** An audit event as recorded: what audit-event listeners (the outgoing webhooks' outbox) receive. */
+export type RecordedAuditEvent = AuditEntry & { id: bigint; actor: string; createdAt: Date };
+
+/**
+ * Runs inside the write's transaction right after each audit event is recorded, so that what it
+ * writes (a webhook delivery) commits or rolls back with the change.
+ */
+export type AuditListener = (tx: Transaction, event: RecordedAuditEvent) => Promise<void>;
+
 export type ChangeWriterOptions = {
   prisma: PrismaClient;
   bus: ChangeBus;
@@ -55,7 +64,14 @@ const toJson = (value: unknown) => (value === undefined ? undefined : (JSON.pars
  * audit events and its version bumps in one transaction, then publishes the change notices.
  */
 export class ChangeWriter {
+  private readonly auditListeners: AuditListener[] = [];
+
   constructor(private readonly options: ChangeWriterOptions) {}
+
+  /** Adds a listener of every audit event, called in the event's transaction (see AuditListener). */
+  onAudit(listener: AuditListener): void {
+    this.auditListeners.push(listener);
+  }
 
   /** Runs `work` in one database transaction; audit events and version bumps commit or roll back with it. */
   async run<T>(actor: string, work: (w: WriteContext) => Promise<T>): Promise<T> {
@@ -99,11 +115,12 @@ export class ChangeWriter {
     environmentNotices: EnvironmentChangeNotice[],
     cutOffNotices: CutOffNotice[],
   ): WriteContext {
+    const listeners = this.auditListeners;
     return {
       tx,
       actor,
       async audit(entry) {
-        await tx.auditEvent.create({
+        const recorded = await tx.auditEvent.create({
           data: {
             actor,
             action: entry.action,
@@ -114,7 +131,9 @@ export class ChangeWriter {
             before: toJson(entry.before ?? null) ?? undefined,
             after: toJson(entry.after ?? null) ?? undefined,
           },
+          select: { id: true, createdAt: true },
         });
+        for (const listener of listeners) await listener(tx, { ...entry, ...recorded, actor });
       },
       async touchEnvironment(environmentId, resourceType, resourceKey) {
         const env = await tx.environment.update({

@@ -1,6 +1,6 @@
 import { type FlagConfig, FlagConfigSchema, type Prerequisite, type ValidationProblem, validateFlagConfig } from '@switchyard/sdk/schema';
 import { expectVersion } from '../changes/expect-version.ts';
-import type { ChangeWriter } from '../changes/write-unit.ts';
+import type { ChangeWriter, WriteContext } from '../changes/write-unit.ts';
 import type { Db, PrismaClient, Transaction } from '../db/prisma.ts';
 import { requireEnvironment } from '../environments/service.ts';
 import {
@@ -28,15 +28,34 @@ import { toConfigView } from './views.ts';
 /** Which configuration: a flag's, in one environment. */
 export type FlagConfigTarget = { flagKey: string; environmentKey: string };
 
-type Change = {
-  action: 'flag.configuration.updated' | 'flag.toggled';
+/** One change to a configuration, applied to whatever the configuration is when the write runs. */
+export type ConfigChange = {
+  /** The audit action, e.g. `flag.toggled`, `release.stage-applied`. */
+  action: string;
   /** The new configuration, from the current one; `null` when the request changes nothing. */
   next(current: FlagConfig): FlagConfig | null;
   /** Whether the result needs the cross-reference checks (a toggle cannot break them, and must always work). */
   validate: boolean;
   /** Whether the result may have prerequisites, and so needs the prerequisite-graph lock. */
   mayHavePrerequisites: boolean;
+  /** A kill switch (only `on` changes): always allowed, even while a release plan runs. */
+  killSwitch?: boolean;
+  /** The release plan making the write; other writes of targeting are refused while a plan runs. */
+  releasePlanId?: string;
 };
+
+/** What a configuration write did, for writers that record more (a release plan, a scheduled change). */
+export type ConfigWritten = { flagId: string; environmentId: string; before: FlagConfigView; after: FlagConfigView; changed: boolean };
+
+/**
+ * Asked inside every configuration write, before anything is written, with the configuration row
+ * locked: throws a domain error to refuse the write. The release plans register one (a hand edit of
+ * targeting while a plan runs is refused, naming the plan); flags know nothing of them.
+ */
+export type ConfigWriteGuard = (
+  w: WriteContext,
+  write: { flagId: string; flagKey: string; environmentId: string; environmentKey: string; change: ConfigChange },
+) => Promise<void>;
 
 const configName = (flagKey: string, environmentKey: string) => `Configuration of flag "${flagKey}" in environment "${environmentKey}"`;
 
@@ -73,7 +92,14 @@ async function crossReferenceProblems(
 
 /** A flag's configuration per environment: on/off, targets, rules, prerequisites. Every write bumps its version. */
 export class FlagConfigService {
+  private readonly guards: ConfigWriteGuard[] = [];
+
   constructor(private readonly deps: { prisma: PrismaClient; changes: ChangeWriter }) {}
+
+  /** Adds a check every configuration write must pass (see ConfigWriteGuard). */
+  addWriteGuard(guard: ConfigWriteGuard): void {
+    this.guards.push(guard);
+  }
 
   async get(target: FlagConfigTarget): Promise<FlagConfigView> {
     const flag = await requireFlag(this.deps.prisma, target.flagKey);
@@ -113,53 +139,63 @@ export class FlagConfigService {
       next: (current) => (current.on === on ? null : { ...current, on }),
       validate: false,
       mayHavePrerequisites: false,
+      killSwitch: true,
     });
   }
 
-  /** One configuration write: locks, version check, archived check, validation, versioned update, snapshot touch, audit. */
-  private write(actor: string, target: FlagConfigTarget, expected: number | null, change: Change): Promise<FlagConfigView> {
-    return this.deps.changes.run(actor, async (w) => {
-      if (change.mayHavePrerequisites) await lockPrerequisiteGraph(w.tx);
-      const env = await requireEnvironment(w.tx, target.environmentKey);
-      const flag = await requireLockedFlag(w.tx, target.flagKey, 'share');
-      const row = await lockFlagConfig(w.tx, flag.id, env.id);
-      if (!row) throw new NotFoundError(configName(flag.key, env.key));
-      expectVersion(expected, row.version);
-      if (flag.archived) {
-        throw new ConflictError(`Flag "${flag.key}" is archived; restore it before changing its configuration`, [
-          { path: 'params.key', message: 'archived' },
-        ]);
-      }
+  private async write(actor: string, target: FlagConfigTarget, expected: number | null, change: ConfigChange): Promise<FlagConfigView> {
+    return (await this.deps.changes.run(actor, (w) => this.writeIn(w, target, expected, change))).after;
+  }
 
-      const before = toConfigView(row, flag.key, env.key);
-      const next = change.next(storedConfig(row));
-      if (next === null) return before;
-      if (change.validate) {
-        const problems = await crossReferenceProblems(w.tx, flag, env.id, next);
-        if (problems.length > 0) {
-          const details = problems.map((p) => ({ path: formatPath(['body', ...p.path]), message: p.message }));
-          throw new InvalidDefinitionError(
-            `The configuration refers to things that do not exist or loop: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-            details,
-          );
-        }
+  /**
+   * One configuration write inside the caller's transaction: locks, version check, archived check, the
+   * write guards, validation, versioned update, snapshot touch, audit. Writers that lock rows of their
+   * own (a release plan, a scheduled change) take those first and then call this.
+   */
+  async writeIn(w: WriteContext, target: FlagConfigTarget, expected: number | null, change: ConfigChange): Promise<ConfigWritten> {
+    if (change.mayHavePrerequisites) await lockPrerequisiteGraph(w.tx);
+    const env = await requireEnvironment(w.tx, target.environmentKey);
+    const flag = await requireLockedFlag(w.tx, target.flagKey, 'share');
+    const row = await lockFlagConfig(w.tx, flag.id, env.id);
+    if (!row) throw new NotFoundError(configName(flag.key, env.key));
+    expectVersion(expected, row.version);
+    if (flag.archived) {
+      throw new ConflictError(`Flag "${flag.key}" is archived; restore it before changing its configuration`, [
+        { path: 'params.key', message: 'archived' },
+      ]);
+    }
+    const ids = { flagId: flag.id, environmentId: env.id };
+    const before = toConfigView(row, flag.key, env.key);
+    const next = change.next(storedConfig(row));
+    if (next === null) return { ...ids, before, after: before, changed: false };
+    for (const guard of this.guards) {
+      await guard(w, { flagId: flag.id, flagKey: flag.key, environmentId: env.id, environmentKey: env.key, change });
+    }
+    if (change.validate) {
+      const problems = await crossReferenceProblems(w.tx, flag, env.id, next);
+      if (problems.length > 0) {
+        const details = problems.map((p) => ({ path: formatPath(['body', ...p.path]), message: p.message }));
+        throw new InvalidDefinitionError(
+          `The configuration refers to things that do not exist or loop: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+          details,
+        );
       }
+    }
 
-      if (!(await updateFlagConfig(w.tx, row, next))) {
-        throw new VersionMismatchError((await requireFlagConfig(w.tx, flag.id, env.id, 'Configuration')).version);
-      }
-      const after = toConfigView(await requireFlagConfig(w.tx, flag.id, env.id, 'Configuration'), flag.key, env.key);
-      await w.touchEnvironment(env.id, 'flag', flag.key);
-      await w.audit({
-        action: change.action,
-        resourceType: 'flag',
-        resourceKey: flag.key,
-        flagKey: flag.key,
-        environmentKey: env.key,
-        before,
-        after,
-      });
-      return after;
+    if (!(await updateFlagConfig(w.tx, row, next))) {
+      throw new VersionMismatchError((await requireFlagConfig(w.tx, flag.id, env.id, 'Configuration')).version);
+    }
+    const after = toConfigView(await requireFlagConfig(w.tx, flag.id, env.id, 'Configuration'), flag.key, env.key);
+    await w.touchEnvironment(env.id, 'flag', flag.key);
+    await w.audit({
+      action: change.action,
+      resourceType: 'flag',
+      resourceKey: flag.key,
+      flagKey: flag.key,
+      environmentKey: env.key,
+      before,
+      after,
     });
+    return { ...ids, before, after, changed: true };
   }
 }
