@@ -27,6 +27,13 @@ export type WriteContext = {
    * before the cascade) are forgotten, its cached snapshots and evaluations dropped, its streams closed.
    */
   environmentDeleted(environment: { id: string; key: string }, tokenIds: string[]): void;
+  /**
+   * Runs `work` in a savepoint. If it throws, what it wrote is rolled back and the notices it queued
+   * are forgotten (a version bump rolled back must never be announced: the next write would commit
+   * that version number with other content), the error is rethrown, and the transaction goes on: for
+   * writers that record a failed step (a release plan pausing, a scheduled change failing) instead.
+   */
+  savepoint<T>(work: () => Promise<T>): Promise<T>;
 };
 
 /** Notices that cut access off (a revoked key, a deleted environment). */
@@ -116,6 +123,7 @@ export class ChangeWriter {
     cutOffNotices: CutOffNotice[],
   ): WriteContext {
     const listeners = this.auditListeners;
+    let savepoints = 0;
     return {
       tx,
       actor,
@@ -150,6 +158,21 @@ export class ChangeWriter {
       },
       environmentDeleted(environment, tokenIds) {
         cutOffNotices.push({ resourceType: 'environment', environmentId: environment.id, environmentKey: environment.key, tokenIds });
+      },
+      async savepoint(work) {
+        const name = `step_${++savepoints}`;
+        const queued = { environment: environmentNotices.length, cutOff: cutOffNotices.length };
+        await tx.$executeRawUnsafe(`SAVEPOINT ${name}`);
+        try {
+          const result = await work();
+          await tx.$executeRawUnsafe(`RELEASE SAVEPOINT ${name}`);
+          return result;
+        } catch (error) {
+          await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT ${name}`);
+          environmentNotices.length = queued.environment;
+          cutOffNotices.length = queued.cutOff;
+          throw error;
+        }
       },
     };
   }
