@@ -6,7 +6,9 @@ import { killAndWait } from './processes.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-export type ReplicaEnv = { DATABASE_URL: string; SWITCHYARD_ADMIN_TOKEN: string; REDIS_URL?: string };
+/** Other server settings of config.ts, e.g. `SWITCHYARD_DUE_WORK_POLL_MS: '50'`. */
+type ServerSettings = Record<`SWITCHYARD_${string}`, string>;
+export type ReplicaEnv = { DATABASE_URL: string; SWITCHYARD_ADMIN_TOKEN: string; REDIS_URL?: string } & ServerSettings;
 
 /**
  * A Switchyard replica as production runs it: `server/start.sh` (the compiled server, as `npm start`

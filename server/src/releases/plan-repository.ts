@@ -1,0 +1,87 @@
+import type { Db, Prisma, Transaction } from '../db/prisma.ts';
+import { DB_NOW_UTC } from '../jobs/due-work.ts';
+import type { ReleasePlanStatus } from './schemas.ts';
+
+const withKeys = { flag: { select: { key: true } }, environment: { select: { key: true } } } as const;
+
+export type ReleasePlanRow = Prisma.ReleasePlanGetPayload<{ include: typeof withKeys }>;
+
+export const ACTIVE_STATUSES: ReleasePlanStatus[] = ['running', 'paused'];
+
+/** The database's clock (UTC, as the timestamp columns hold it): every due time is on it, never on a replica's. */
+export async function databaseNow(db: Db): Promise<Date> {
+  const [row] = await db.$queryRawUnsafe<{ now: Date }[]>(`SELECT ${DB_NOW_UTC} AS now`);
+  return row!.now;
+}
+
+/**
+ * The database's clock at this moment (not the transaction's start, as `now()`): when a plan ended, so
+ * that a look that took a while (reading the guard's statistics) dates its decision when it was made.
+ */
+export async function databaseClock(db: Db): Promise<Date> {
+  const [row] = await db.$queryRawUnsafe<{ now: Date }[]>(`SELECT clock_timestamp() AT TIME ZONE 'UTC' AS now`);
+  return row!.now;
+}
+
+export function insertPlan(tx: Transaction, data: Prisma.ReleasePlanUncheckedCreateInput): Promise<ReleasePlanRow> {
+  return tx.releasePlan.create({ data, include: withKeys });
+}
+
+export function findPlan(db: Db, id: string): Promise<ReleasePlanRow | null> {
+  return db.releasePlan.findUnique({ where: { id }, include: withKeys });
+}
+
+/** Locks the plan's row until the transaction ends (waiting for whoever holds it) and reads it. */
+export async function lockPlan(tx: Transaction, id: string): Promise<ReleasePlanRow | null> {
+  await tx.$queryRaw`SELECT 1 FROM "ReleasePlan" WHERE id = ${id} FOR UPDATE`;
+  return findPlan(tx, id);
+}
+
+/** Whether any running plan's next look is due: a cheap probe before opening a transaction to claim one. */
+export async function anyPlanDue(db: Db): Promise<boolean> {
+  const [row] = await db.$queryRawUnsafe<{ due: boolean }[]>(
+    `SELECT EXISTS (SELECT 1 FROM "ReleasePlan" WHERE status = 'running' AND "nextCheckAt" <= ${DB_NOW_UTC}) AS due`,
+  );
+  return row?.due === true;
+}
+
+/** Locks one running plan whose next look is due by the database's clock, skipping rows other replicas hold. */
+export async function claimDuePlan(tx: Transaction): Promise<{ id: string; now: Date } | null> {
+  const [row] = await tx.$queryRawUnsafe<{ id: string; now: Date }[]>(
+    `SELECT id, ${DB_NOW_UTC} AS now FROM "ReleasePlan"
+      WHERE status = 'running' AND "nextCheckAt" <= ${DB_NOW_UTC}
+      ORDER BY "nextCheckAt" LIMIT 1 FOR UPDATE SKIP LOCKED`,
+  );
+  return row ?? null;
+}
+
+/** Writes the plan's new state and bumps its version. */
+export function updatePlan(tx: Transaction, id: string, data: Prisma.ReleasePlanUncheckedUpdateInput): Promise<ReleasePlanRow> {
+  return tx.releasePlan.update({ where: { id }, data: { ...data, version: { increment: 1 } }, include: withKeys });
+}
+
+/** The running or paused plan of a flag in an environment, if any. */
+export function findActivePlan(db: Db, flagId: string, environmentId: string): Promise<ReleasePlanRow | null> {
+  return db.releasePlan.findFirst({ where: { flagId, environmentId, status: { in: ACTIVE_STATUSES } }, include: withKeys });
+}
+
+export type PlanFilter = { flagKey?: string; environmentKey?: string; statuses?: ReleasePlanStatus[] };
+
+export async function listPlans(db: Db, filter: PlanFilter, page: { limit: number; offset: number }) {
+  const where: Prisma.ReleasePlanWhereInput = {
+    ...(filter.flagKey ? { flag: { key: filter.flagKey } } : {}),
+    ...(filter.environmentKey ? { environment: { key: filter.environmentKey } } : {}),
+    ...(filter.statuses && filter.statuses.length > 0 ? { status: { in: filter.statuses } } : {}),
+  };
+  const [items, total] = await Promise.all([
+    db.releasePlan.findMany({
+      where,
+      include: withKeys,
+      orderBy: [{ startedAt: 'desc' }, { id: 'asc' }],
+      take: page.limit,
+      skip: page.offset,
+    }),
+    db.releasePlan.count({ where }),
+  ]);
+  return { items, total };
+}
