@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from '../db/errors.ts';
 import { DomainError, type ErrorDetail, formatPath } from '../errors/index.ts';
 import { domainErrorAnswer } from './domain-error-answer.ts';
 import { HttpError } from './http-error.ts';
+import { redactUrl } from './log-redaction.ts';
 
 /**
  * Every error leaves as JSON `{ error, message, details }`. Validation problems name the field
@@ -69,7 +70,10 @@ export default fp(async function errorHandler(app: FastifyInstance) {
     return reply.code(500).send({ error: 'internal', message: 'Internal server error', details: [] });
   });
 
+  // The path as a log would keep it (a misspelt trigger URL holds its secret), without the query.
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'not_found', message: `Route ${request.method} ${request.url.split('?')[0]} not found`, details: [] }),
+    reply
+      .code(404)
+      .send({ error: 'not_found', message: `Route ${request.method} ${redactUrl(request.url).split('?')[0]} not found`, details: [] }),
   );
 });

@@ -1,8 +1,8 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import { redactQuery } from './log-redaction.ts';
+import { redactUrl } from './log-redaction.ts';
 
 /**
- * One log line per request, at `debug`, with the method, the URL (query values censored), the
+ * One log line per request, at `debug`, with the method, the URL (secrets censored, see redactUrl), the
  * status and the time in milliseconds. Fastify's default is two lines at `info` ("incoming request",
  * "request completed"), which turned the default level into an access log that polling SDKs and
  * health checks flood; `info` is left to start-up, warnings and errors.
@@ -14,7 +14,7 @@ export class CompactRequestLog extends LogController {
     if (this.isLogDisabled(request)) return;
     const line = {
       method: request.method,
-      url: redactQuery(request.url),
+      url: redactUrl(request.url),
       statusCode: reply.statusCode,
       responseTime: Math.round(reply.elapsedTime * 10) / 10,
     };
