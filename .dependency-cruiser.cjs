@@ -7,7 +7,7 @@
 //   repository: repository.ts, *-repository.ts, repositories/**   data access
 //   schemas:    schemas.ts                                zod schemas of the domain's requests and answers
 
-const DOMAINS = '(?:environments|flags|segments|tokens|audit|sdk-api|health|insights|metrics)';
+const DOMAINS = '(?:environments|flags|segments|tokens|audit|sdk-api|health|insights|metrics|releases|schedules|triggers|webhooks)';
 const ROUTES = '^server/src/.+(?:/routes[.]ts$|-routes[.]ts$|/routes/)';
 const SERVICE = '^server/src/.+(?:/service[.]ts$|-service[.]ts$|/services/)';
 const REPOSITORY = '^server/src/.+(?:/repository[.]ts$|-repository[.]ts$|/repositories/)';
@@ -136,7 +136,26 @@ module.exports = {
       to: { path: '^server/src/metrics/' },
     },
 
+    {
+      name: 'flags-never-import-what-writes-through-them',
+      severity: 'error',
+      comment:
+        'Release plans, scheduled changes and triggers write configurations through the flags domain, and release plans ' +
+        'refuse hand edits through a write guard that flags knows only as a function type: flags importing them would be a cycle.',
+      from: { path: '^server/src/flags/' },
+      to: { path: '^server/src/(?:releases|schedules|triggers|webhooks)/' },
+    },
+
     // ---- Server: cross-cutting folders -----------------------------------------------------------------
+    {
+      name: 'jobs-import-nothing-of-the-app',
+      severity: 'error',
+      comment:
+        'server/src/jobs (the loop that does due work) is driven by the domains that own the work (release plans, ' +
+        'scheduled changes, webhook deliveries) and knows none of them.',
+      from: { path: '^server/src/jobs/' },
+      to: { path: APP, pathNot: '^server/src/jobs/' },
+    },
     {
       name: 'db-imports-only-config-and-generated',
       severity: 'error',

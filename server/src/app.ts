@@ -29,8 +29,16 @@ import routeRegistryPlugin from './http/route-registry.ts';
 import securityHeadersPlugin from './http/security-headers.ts';
 import insightsRoutes from './insights/routes.ts';
 import { type InsightsOptions, InsightsService } from './insights/service.ts';
+import { DueWorkLoop } from './jobs/due-work.ts';
 import metricsPlugin, { type MetricsOptions } from './metrics/plugin.ts';
 import metricsRoutes from './metrics/routes.ts';
+import releasePlanRoutes from './releases/plan-routes.ts';
+import { DEFAULT_RELEASE_SETTINGS, ReleasePlanService, type ReleasePlanSettings } from './releases/plan-service.ts';
+import releaseTemplateRoutes from './releases/template-routes.ts';
+import { ReleaseTemplateService } from './releases/template-service.ts';
+import { scheduledChangesLoop } from './schedules/apply-loop.ts';
+import scheduleRoutes from './schedules/routes.ts';
+import { ScheduledChangeService } from './schedules/service.ts';
 import { RemoteEvaluationCounts } from './sdk-api/remote-counts.ts';
 import sdkApiRoutes from './sdk-api/routes.ts';
 import { SdkApiService } from './sdk-api/service.ts';
@@ -41,6 +49,13 @@ import snapshotsPlugin, { type SnapshotOptions } from './snapshots/plugin.ts';
 import streamingPlugin, { type StreamingOptions } from './streaming/plugin.ts';
 import tokenRoutes from './tokens/routes.ts';
 import { TokenService } from './tokens/service.ts';
+import triggerCallRoutes from './triggers/public-routes.ts';
+import triggerRoutes from './triggers/routes.ts';
+import { TriggerService } from './triggers/service.ts';
+import { type WebhookSettings, webhookDeliveryLoop } from './webhooks/delivery-loop.ts';
+import { queueWebhookDeliveries } from './webhooks/outbox.ts';
+import webhookRoutes from './webhooks/routes.ts';
+import { WebhookService } from './webhooks/service.ts';
 
 export type AppOptions = {
   prisma: PrismaClient;
@@ -65,7 +80,23 @@ export type AppOptions = {
   metrics?: Partial<MetricsOptions>;
   /** Flag statuses' N (SWITCHYARD_STALE_AFTER_DAYS, default 7) and the clock insights read "now" from. */
   insights?: InsightsOptions;
+  /** The loops that do due work (release plans, scheduled changes, webhook deliveries); see jobs/due-work.ts. */
+  dueWork?: Partial<DueWorkSettings>;
+  // ---- progressive delivery options (issue 12): one line per domain ----
+  /** Release plans: how often a guarded stage is judged (DEFAULT_RELEASE_SETTINGS). */
+  releases?: Partial<ReleasePlanSettings>;
+  /** Outgoing webhooks: request timeout, retry backoff, attempts (DEFAULT_WEBHOOK_SETTINGS). */
+  webhooks?: Partial<WebhookSettings>;
 };
+
+export type DueWorkSettings = {
+  /** false: no loop runs on this app (tests that drive the work themselves). Default true. */
+  enabled: boolean;
+  /** How long an idle loop sleeps before looking for due work again. Default 200 ms. */
+  pollIntervalMs: number;
+};
+
+export const DEFAULT_DUE_WORK: DueWorkSettings = { enabled: true, pollIntervalMs: 200 };
 
 /** Builds the Fastify application. The caller owns the database and Redis connections. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -122,6 +153,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     tokens: new TokenService({ prisma: app.prisma, changes: app.changes }),
     audit: new AuditService({ prisma: app.prisma }),
   };
+  const releasePlans = new ReleasePlanService({
+    prisma: app.prisma,
+    changes: app.changes,
+    flagConfigs: services.flagConfigs,
+    insights,
+    settings: { ...DEFAULT_RELEASE_SETTINGS, ...options.releases },
+    wake: () => releasePlanLoop.wake(),
+  });
+  services.flagConfigs.addWriteGuard(releasePlans.refuseHandEdits);
+  const triggers = new TriggerService({
+    prisma: app.prisma,
+    changes: app.changes,
+    flagConfigs: services.flagConfigs,
+    rollbackRelease: (actor, target, reason) => releasePlans.rollbackActive(actor, target, reason),
+  });
+  const scheduledChanges = new ScheduledChangeService({
+    prisma: app.prisma,
+    changes: app.changes,
+    flagConfigs: services.flagConfigs,
+    startReleasePlan: (w, target, request) => releasePlans.startIn(w, target, request),
+  });
   await app.register(
     async (api) => {
       api.addHook('onRequest', api.requireAdmin);
@@ -131,9 +183,41 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(tokenRoutes, { prefix: '/tokens', service: services.tokens });
       await api.register(auditRoutes, { prefix: '/audit', service: services.audit });
       await api.register(insightsRoutes, { prefix: '/insights', service: insights });
+      // ---- progressive delivery admin routes (issue 12) ----
+      await api.register(scheduleRoutes, { service: scheduledChanges });
+      await api.register(releaseTemplateRoutes, {
+        prefix: '/release-templates',
+        service: new ReleaseTemplateService({ prisma: app.prisma, changes: app.changes }),
+      });
+      await api.register(releasePlanRoutes, { service: releasePlans });
+      await api.register(webhookRoutes, { prefix: '/webhooks', service: new WebhookService({ prisma: app.prisma, changes: app.changes }) });
+      await api.register(triggerRoutes, { prefix: '/flags/:key/environments/:env/triggers', service: triggers });
     },
     { prefix: '/api' },
   );
+  // ---- progressive delivery public routes and due-work loops (issue 12) ----
+  await app.register(triggerCallRoutes, { prefix: '/triggers', service: triggers });
+  const dueWork: DueWorkSettings = { ...DEFAULT_DUE_WORK, ...options.dueWork };
+  /** Runs the loop on this replica from ready to close (unless due work is turned off). */
+  const runDueWork = (loop: DueWorkLoop) => {
+    if (!dueWork.enabled) return;
+    app.addHook('onReady', async () => loop.start());
+    app.addHook('onClose', () => loop.stop());
+  };
+  runDueWork(scheduledChangesLoop(scheduledChanges, { pollIntervalMs: dueWork.pollIntervalMs, log: app.log }));
+
+  const releasePlanLoop = new DueWorkLoop({
+    name: 'release plans',
+    runOne: () => releasePlans.runDue(),
+    anyDue: () => releasePlans.anyDue(),
+    pollIntervalMs: dueWork.pollIntervalMs,
+    log: app.log,
+  });
+  runDueWork(releasePlanLoop);
+
+  // Outgoing webhooks: the outbox queues deliveries in each audited write; the loop sends them.
+  app.changes.onAudit(queueWebhookDeliveries);
+  runDueWork(webhookDeliveryLoop({ prisma: app.prisma, settings: options.webhooks, pollIntervalMs: dueWork.pollIntervalMs, log: app.log }));
 
   return app;
 }

@@ -103,6 +103,10 @@ export const ConfigSchema = z.object({
   SWITCHYARD_METRICS_RETENTION_DAYS: wholeNumber(1, 3660, 90, ' of days'),
   /** N of the flag statuses: `launched` after N days of one variation, `inactive` after N days without evaluations. */
   SWITCHYARD_STALE_AFTER_DAYS: wholeNumber(1, 365, 7, ' of days'),
+  /** How often a guarded release stage's metrics are judged: the longest a regression goes unseen. */
+  SWITCHYARD_RELEASE_GUARD_INTERVAL_SECONDS: wholeNumber(1, 3600, 60, ' of seconds'),
+  /** How long a replica with no due work (release plan looks, scheduled changes, webhook deliveries) waits before looking again. */
+  SWITCHYARD_DUE_WORK_POLL_MS: wholeNumber(20, 10_000, 200, ' of milliseconds'),
   /** Proxies whose X-Forwarded-For names the client (see trust-proxy.ts). Unset: none. */
   SWITCHYARD_TRUST_PROXY: z.preprocess(unsetIfEmpty, z.string().optional()).transform((value, context) => {
     const parsed = parseTrustProxy(value);

@@ -5,7 +5,7 @@ type LoggerObject = Exclude<LoggerOption, boolean | undefined>;
 type RequestSerializer = NonNullable<NonNullable<LoggerObject['serializers']>['req']>;
 
 const CENSOR = '[redacted]';
-const SECRET_FIELDS = ['secret', 'sdkKey', 'adminToken', 'password'];
+const SECRET_FIELDS = ['secret', 'signingSecret', 'sdkKey', 'adminToken', 'password'];
 
 /** What buildApp censors in any log it is given (the same as the production logger of server.ts). */
 export const REDACTED_PATHS: readonly string[] = [
@@ -18,10 +18,28 @@ export const REDACTED_PATHS: readonly string[] = [
 const PLAIN_NAME = /^(?!sy_)[A-Za-z][A-Za-z0-9_.-]{0,31}$/;
 
 /**
- * The URL with every query value censored (`/sdk/snapshot?sdkKey=[redacted]`): keys are refused in
- * query strings, but clients still send them there, and a log must not keep them.
+ * A path whose rest is a credential: a trigger's URL (`/triggers/<secret>`), however it is spelled on
+ * the way to the router (any case, doubled slashes, an absolute-form request target).
  */
-export function redactQuery(url: string): string {
+const SECRET_IN_PATH = /^((?:[a-z][a-z0-9+.-]*:\/\/[^/?]*)?\/+triggers\/+)/i;
+
+/** The path with its percent-encoded ASCII decoded, as the router reads it: `/%74riggers/` reaches /triggers/. */
+const decodeAscii = (path: string) =>
+  path.replace(/%([0-7][0-9a-f])/gi, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+
+/**
+ * The URL as a log may keep it: the secret of a trigger URL censored (`/triggers/[redacted]`), and
+ * every query value censored (`/sdk/snapshot?sdkKey=[redacted]`): keys are refused in query strings,
+ * but clients still send them there, and a log must not keep them.
+ */
+export function redactUrl(url: string): string {
+  const end = url.indexOf('?');
+  const path = end < 0 ? url : url.slice(0, end);
+  const secretAt = SECRET_IN_PATH.exec(decodeAscii(path));
+  return redactQuery(secretAt ? `${secretAt[1]}${CENSOR}${end < 0 ? '' : url.slice(end)}` : url);
+}
+
+function redactQuery(url: string): string {
   const start = url.indexOf('?');
   if (start < 0) return url;
   const params = url
@@ -44,8 +62,8 @@ const serializeRequest: RequestSerializer = (req) => ({
 });
 
 /**
- * The logger options with REDACTED_PATHS added to whatever redaction they already have, and query
- * values censored from every logged request URL, so that an app built with any logger (tests
+ * The logger options with REDACTED_PATHS added to whatever redaction they already have, and every
+ * logged request URL passed through redactUrl, so that an app built with any logger (tests
  * included) censors credentials as production does.
  */
 export function withRedaction(logger: LoggerOption): LoggerOption {
@@ -62,7 +80,7 @@ export function withRedaction(logger: LoggerOption): LoggerOption {
       ...options.serializers,
       req: (req) => {
         const shown = request(req);
-        return typeof shown.url === 'string' ? { ...shown, url: redactQuery(shown.url) } : shown;
+        return typeof shown.url === 'string' ? { ...shown, url: redactUrl(shown.url) } : shown;
       },
     },
   };

@@ -190,6 +190,83 @@ export const WRITE_ROUTES: WriteRoute[] = [
     required: ['name', 'kind', 'environment'],
     objects: [],
   },
+  {
+    method: 'POST',
+    url: '/api/release-templates',
+    valid: {
+      key: 'canary',
+      name: 'Canary',
+      stages: [{ percentage: 10, holdMinutes: 60, segments: [], requireApproval: false }],
+      guard: { metrics: [{ key: 'checkout-error', kind: 'binary', minimumContexts: 100 }], onRegression: 'pause' },
+    },
+    typed: [
+      [['key'], ['string']],
+      [['name'], ['string']],
+      [['stages'], ['array']],
+      [['stages', 0, 'percentage'], ['number']],
+      [['stages', 0, 'holdMinutes'], ['number']],
+      [['stages', 0, 'segments'], ['array']],
+      [['stages', 0, 'requireApproval'], ['boolean']],
+      [['guard', 'metrics', 0, 'key'], ['string']],
+      [['guard', 'metrics', 0, 'minimumContexts'], ['number']],
+    ],
+    required: ['key', 'name', 'stages'],
+    objects: [['stages', 0], ['guard'], ['guard', 'metrics', 0]],
+  },
+  {
+    method: 'POST',
+    url: `/api/flags/${EXISTING_FLAG}/environments/${ENV}/scheduled-changes`,
+    valid: { at: new Date(Date.now() + 24 * 3600_000).toISOString(), instructions: [{ kind: 'turnOn' }], comment: 'launch' },
+    typed: [
+      [['at'], ['string']],
+      [['instructions'], ['array']],
+      [['instructions', 0, 'kind'], ['string']],
+      [['comment'], ['string']],
+    ],
+    required: ['at', 'instructions'],
+    objects: [],
+  },
+  {
+    method: 'POST',
+    url: `/api/flags/${EXISTING_FLAG}/environments/${ENV}/triggers`,
+    valid: { name: 'alertmanager', action: 'turn-off' },
+    typed: [
+      [['name'], ['string']],
+      [['action'], ['string']],
+    ],
+    required: ['name', 'action'],
+    objects: [],
+  },
+  {
+    method: 'POST',
+    url: '/api/webhooks',
+    valid: { name: 'chat', url: 'http://127.0.0.1:9/hook', events: ['flag.toggled'], format: 'slack', enabled: false },
+    typed: [
+      [['name'], ['string']],
+      [['url'], ['string']],
+      [['events'], ['array']],
+      [['events', 0], ['string']],
+      [['format'], ['string']],
+      [['enabled'], ['boolean']],
+    ],
+    required: ['name', 'url', 'events', 'format'],
+    objects: [],
+  },
+  {
+    // Last: a running plan refuses hand edits of the flag's targeting, which the routes above make.
+    method: 'POST',
+    url: `/api/flags/${EXISTING_FLAG}/environments/${ENV}/release-plans`,
+    valid: { stages: [{ percentage: 5, holdMinutes: 60 }], variation: 0, controlVariation: 1 },
+    typed: [
+      [['stages'], ['array']],
+      [['stages', 0, 'percentage'], ['number']],
+      [['stages', 0, 'holdMinutes'], ['number']],
+      [['variation'], ['number']],
+      [['controlVariation'], ['number']],
+    ],
+    required: [],
+    objects: [['stages', 0]],
+  },
 ];
 
 /** The flag and segment that the routes above edit. */

@@ -54,7 +54,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-type Kind = 'public' | 'admin' | 'server-sdk' | 'client-sdk' | 'any-sdk' | 'preflight' | 'websocket';
+type Kind = 'public' | 'admin' | 'server-sdk' | 'client-sdk' | 'any-sdk' | 'preflight' | 'websocket' | 'secret-in-path';
 
 /** Which credential each route takes; a route that fits none of these fails the test. */
 function kindOf(method: string, url: string): Kind | undefined {
@@ -65,6 +65,7 @@ function kindOf(method: string, url: string): Kind | undefined {
   if (url === '/sdk/metrics' && method === 'POST') return 'any-sdk';
   if ((url === '/sdk/evaluate' || url === '/sdk/metrics') && method === 'OPTIONS') return 'preflight';
   if (url === '/sdk/stream') return 'websocket';
+  if (url === '/triggers/:secret' && method === 'POST') return 'secret-in-path';
   return undefined;
 }
 
@@ -72,14 +73,19 @@ function kindOf(method: string, url: string): Kind | undefined {
 function concreteUrl(url: string): string {
   return url
     .replace(/:id\b/g, randomUUID())
+    .replace(/:deliveryId\b/g, randomUUID())
     .replace(/:env\b/g, 'no-such-env')
     .replace(/:segmentKey\b/g, 'no-such-segment')
     .replace(/:key\b/g, 'no-such-flag')
+    .replace(/:secret\b/g, generateSecret('admin').replace(/^sy_admin_/, 'sy_trigger_'))
     .replace(/\*$/, 'index.html');
 }
 
-const expected: Record<Exclude<Kind, 'websocket'>, (c: Credential) => 'allowed' | 401 | 403 | 'any'> = {
+const expected: Record<Exclude<Kind, 'websocket'>, (c: Credential) => 'allowed' | 401 | 403 | 404 | 'any'> = {
   public: () => 'allowed',
+  // A trigger call: the secret in the path is the credential and any Authorization header is ignored,
+  // so an unknown secret is 404 with every credential, an admin token included.
+  'secret-in-path': () => 404,
   preflight: () => 'allowed',
   admin: (c) => (c === 'admin' ? 'allowed' : c.includes('key') ? 403 : 401),
   'server-sdk': (c) => (c.startsWith('server key') ? 'allowed' : c === 'admin' || c === 'client key A' ? 403 : 401),
@@ -97,12 +103,14 @@ describe('the route x credential matrix', () => {
       '/api/flags',
       '/api/tokens/:id',
       '/api/environments/:env/segments',
+      '/api/webhooks/:id/deliveries/:deliveryId/redeliver',
       '/sdk/snapshot',
       '/sdk/evaluate',
       '/sdk/metrics',
       '/sdk/stream',
       '/healthz',
       '/docs',
+      '/triggers/:secret',
     ]) {
       expect(urls).toContain(url);
     }

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { generateSecret, hashSecret } from '../../../server/src/auth/secrets.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
+import { until } from '../../helpers/wait.ts';
+import { startReceiver } from '../webhooks/receiver.ts';
 
 const logLines: string[] = [];
 const stream = new Writable({
@@ -95,6 +97,62 @@ beforeAll(async () => {
   await call('POST', '/api/environments', t.adminToken, { key: 'leaky', name: 'x', secret: admin2.secret });
   await call('PUT', '/api/flags/nope/environments/production', t.adminToken, { on: true, secret: server.secret });
 
+  // Flag triggers: the secret is in the path, and a request is logged with its URL. Called as alerting
+  // systems do, misspelt on the way to the router, with the secret echoed in the body, revoked, guessed.
+  expect((await call('POST', '/api/flags', t.adminToken, { key: 'leaky-flag', name: 'Leaky', kind: 'boolean' })).statusCode).toBe(201);
+  const trigger = await call('POST', '/api/flags/leaky-flag/environments/production/triggers', t.adminToken, {
+    name: 'pager',
+    action: 'turn-off',
+  });
+  expect(trigger.statusCode).toBe(201);
+  const triggerSecret = trigger.json().secret as string;
+  secrets.push(triggerSecret);
+  // The call's own URL holds the secret by design, so it is not added to `urls`.
+  const callTrigger = async (url: string, body?: unknown) => {
+    const res = await t.request('POST', url, { token: null, ...(body === undefined ? {} : { body }) });
+    if (res.statusCode >= 400) errorAnswers.push(`${res.statusCode} ${JSON.stringify(res.headers)} ${res.body}`);
+    return res;
+  };
+  const firing = { version: '4', status: 'firing', alerts: [{ labels: { alertname: 'Errors', url: `/triggers/${triggerSecret}` } }] };
+  for (const url of [
+    `/triggers/${triggerSecret}`,
+    `/triggers/${triggerSecret}?source=${triggerSecret}`,
+    `/%74riggers/${triggerSecret}`,
+    `//triggers/${triggerSecret}`,
+    `/TRIGGERS/${triggerSecret}`,
+    `/triggers/${triggerSecret}/`,
+  ]) {
+    expect([202, 404]).toContain((await callTrigger(url, firing)).statusCode);
+  }
+  expect((await callTrigger(`/triggers/${triggerSecret}`, { status: 'resolved', secret: triggerSecret })).statusCode).toBe(202);
+  const unknownTrigger = `sy_trigger_${generateSecret('admin').slice('sy_admin_'.length)}`;
+  secrets.push(unknownTrigger);
+  expect([404, 429]).toContain((await callTrigger(`/triggers/${unknownTrigger}`)).statusCode);
+  expect(
+    (await call('DELETE', `/api/flags/leaky-flag/environments/production/triggers/${trigger.json().id}`, t.adminToken)).statusCode,
+  ).toBe(200);
+  expect([404, 429]).toContain((await callTrigger(`/triggers/${triggerSecret}`)).statusCode);
+
+  // Outgoing webhooks: the signing secret is shown at creation and rotation, signs each delivery, and is
+  // sent back in a refused body.
+  const receiver = await startReceiver();
+  const webhook = await call('POST', '/api/webhooks', t.adminToken, {
+    name: 'leaky hook',
+    url: receiver.url,
+    events: ['*'],
+    format: 'json',
+  });
+  expect(webhook.statusCode).toBe(201);
+  secrets.push(webhook.json().signingSecret);
+  const rotatedHook = await call('POST', `/api/webhooks/${webhook.json().id}/rotate-secret`, t.adminToken);
+  secrets.push(rotatedHook.json().signingSecret);
+  const echoed = await call('PATCH', `/api/webhooks/${webhook.json().id}`, t.adminToken, {
+    signingSecret: rotatedHook.json().signingSecret,
+  });
+  expect(echoed.statusCode).toBe(400);
+  await until('the webhook deliveries', () => receiver.received.length >= 2); // webhook.created, webhook.secret-rotated
+  await receiver.close();
+
   // Rotate and revoke, then use the dead secrets.
   const rotated = await call('POST', `/api/tokens/${server.id}/rotate`, t.adminToken);
   secrets.push(rotated.json().secret);
@@ -114,11 +172,14 @@ describe('secrets never leak', () => {
     expect(log).toContain('/api/tokens');
     expect(log).toContain('"url":"/sdk/snapshot?sdkKey=[redacted]"');
     expect(log).toContain('"url":"/api/environments?limit=[redacted]&[redacted]"');
+    expect(log).toContain('"url":"/triggers/[redacted]","statusCode":202');
+    expect(log).toContain('"url":"/triggers/[redacted]?source=[redacted]"');
   });
 
   it('no secret and no secret hash in the log, error answers, audit entries or URLs', async () => {
     const audit = JSON.stringify(await t.db.prisma.auditEvent.findMany(), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
-    const places = { log: logLines.join(''), errorAnswers: errorAnswers.join('\n'), audit, urls: urls.join('\n') };
+    const deliveries = JSON.stringify(await t.db.prisma.webhookDelivery.findMany());
+    const places = { log: logLines.join(''), errorAnswers: errorAnswers.join('\n'), audit, deliveries, urls: urls.join('\n') };
     expect(errorAnswers.length).toBeGreaterThan(10);
     for (const secret of secrets) {
       for (const [place, text] of Object.entries(places)) {
@@ -133,6 +194,7 @@ describe('secrets never leak', () => {
   it('censors an Authorization header even when a request logger prints headers', () => {
     t.app.log.info({ req: { headers: { authorization: `Bearer ${t.adminToken}` } } }, 'headers');
     t.app.log.info({ token: { secret: t.adminToken } }, 'nested');
+    t.app.log.info({ webhook: { id: 'w', signingSecret: t.adminToken } }, 'a webhook');
     expect(logLines.join('')).not.toContain(t.adminToken);
     expect(logLines.join('')).toContain('[redacted]');
   });
