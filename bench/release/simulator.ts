@@ -7,9 +7,10 @@
  * variation with the stage's share (a binomial draw, as hashing buckets do), and each exposed context
  * has its arm's probability of at least one event (binary metric) or one value drawn from its arm's
  * normal distribution (numeric metric). Every minute the guard is judged on the statistics accumulated
- * since the plan started. A stage advances when its hold has elapsed and the verdict is 'healthy'
- * ('waiting' holds it longer); 'regression' rolls the plan back. Reaching the 100 % stage completes it
- * (there is no old variation left to compare with).
+ * since the plan started, and the plan moves by the server's own rules (plan-machine.ts `decide`): a
+ * stage advances when its hold has elapsed and the verdict is 'healthy' ('waiting' holds it longer);
+ * 'regression' rolls the plan back. Reaching the 100 % stage completes it (there is no old variation
+ * left to compare with).
  *
  * Simplifications: a context's outcome is drawn when it arrives (in production a context exposed
  * earlier may convert later); contexts never come back (in production a returning context first served
@@ -24,6 +25,7 @@ import {
   judgeGuard,
   MINIMUM_VALUES_PER_VARIATION,
 } from '../../server/src/releases/guard-verdict.ts';
+import { decide, type PlanPosition } from '../../server/src/releases/plan-machine.ts';
 
 /** sfc32 (Chris Doty-Humphrey's Small Fast Counting generator), seeded through splitmix32. */
 export class Random {
@@ -240,32 +242,49 @@ function expose(random: Random, arm: ArmStatistics, contexts: number, behaviour:
   arm.sumSquares += moments.sumSquares;
 }
 
-/** One plan, minute by minute on a virtual clock. */
+const MINUTE_MS = 60_000;
+
+/**
+ * One plan, minute by minute on a virtual clock, moved by the server's own rules (`decide` of
+ * server/src/releases/plan-machine.ts, the guard looked at every minute): a stage is held at least its
+ * duration, a regression rolls the plan back, a guard without a verdict holds it. Reaching the 100 %
+ * stage completes it (nobody is left on the old variation to compare with).
+ */
 export function simulatePlan(scenario: Scenario, random: Random, judge: Judge = sequentialJudge): PlanResult {
   const control = emptyArm();
   const treatment = emptyArm();
   const input: GuardInput = [{ metric: scenario.metric, control, treatment }];
   const maxMinutes = scenario.maxMinutes ?? 7 * 24 * 60;
   let stageIndex = 0;
-  let minutesInStage = 0;
+  let stageStartedAt = new Date(0);
   for (let minute = 1; minute <= maxMinutes; minute++) {
     const stage = scenario.stages[stageIndex]!;
     const treated = random.binomial(scenario.trafficPerMinute, stage.percent / 100);
     expose(random, treatment, treated, scenario.treatment);
     expose(random, control, scenario.trafficPerMinute - treated, scenario.control);
-    minutesInStage++;
-    const outcome = judge(input);
+    const now = new Date(minute * MINUTE_MS);
+    const verdict: GuardVerdict = { outcome: judge(input), reason: 'simulated', metrics: [] };
+    const position: PlanPosition = {
+      stageIndex,
+      stageCount: scenario.stages.length,
+      stage: { percentage: stage.percent, holdMinutes: stage.holdMinutes, segments: [], requireApproval: false, guarded: true },
+      stageStartedAt,
+      approvedStage: -1,
+      guarded: true,
+    };
+    const decision = decide(position, now, verdict, MINUTE_MS);
     const ended = (result: PlanResult['outcome']): PlanResult => ({
       outcome: result,
       minutes: minute,
       percent: scenario.stages[stageIndex]!.percent,
       treatmentContexts: treatment.exposedContexts,
     });
-    if (outcome === 'regression') return ended('rolled-back');
-    if (outcome === 'healthy' && minutesInStage >= stage.holdMinutes) {
+    if (decision.kind === 'regression') return ended('rolled-back');
+    if (decision.kind === 'complete') return ended('completed');
+    if (decision.kind === 'advance') {
       stageIndex++;
-      minutesInStage = 0;
-      if (stageIndex >= scenario.stages.length || scenario.stages[stageIndex]!.percent >= 100) return ended('completed');
+      stageStartedAt = now;
+      if (scenario.stages[stageIndex]!.percent >= 100) return ended('completed');
     }
   }
   return {
