@@ -18,7 +18,7 @@ import flagRoutes from './flags/routes.ts';
 import { FlagService } from './flags/service.ts';
 import healthRoutes from './health/routes.ts';
 import { HealthService } from './health/service.ts';
-import { clientErrorHandler, frameworkErrors } from './http/client-errors.ts';
+import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/client-errors.ts';
 import errorHandlerPlugin from './http/error-handler.ts';
 import jsonBodyPlugin from './http/json-body.ts';
 import { withRedaction } from './http/log-redaction.ts';
@@ -44,6 +44,8 @@ import sdkApiRoutes from './sdk-api/routes.ts';
 import { SdkApiService } from './sdk-api/service.ts';
 import segmentRoutes from './segments/routes.ts';
 import { SegmentService } from './segments/service.ts';
+import sessionRoutes from './sessions/routes.ts';
+import { SessionService } from './sessions/service.ts';
 import { attachPatches } from './snapshots/patches.ts';
 import snapshotsPlugin, { type SnapshotOptions } from './snapshots/plugin.ts';
 import streamingPlugin, { type StreamingOptions } from './streaming/plugin.ts';
@@ -87,6 +89,8 @@ export type AppOptions = {
   releases?: Partial<ReleasePlanSettings>;
   /** Outgoing webhooks: request timeout, retry backoff, attempts (DEFAULT_WEBHOOK_SETTINGS). */
   webhooks?: Partial<WebhookSettings>;
+  /** Console sessions: how long one lasts from sign-in (SWITCHYARD_SESSION_HOURS, default 12). */
+  sessions?: { lifetimeHours?: number };
 };
 
 export type DueWorkSettings = {
@@ -107,7 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logController: new CompactRequestLog(),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     clientErrorHandler,
     frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
@@ -128,7 +132,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Patches are built inside each write's transaction, from the rows about to commit.
   await app.register(changesPlugin, { changeBus: bus.changeBus, beforeCommit: attachPatches });
   await app.register(authRateLimitPlugin, options.authRateLimit ?? {});
-  await app.register(authPlugin);
+  const sessions = new SessionService({ prisma: app.prisma, lifetimeHours: options.sessions?.lifetimeHours });
+  await app.register(authPlugin, { sessions: sessions.lookup });
   await app.register(snapshotsPlugin, { redis: options.redis ?? null, namespace: redisNamespace, options: options.streaming ?? {} });
   await app.register(streamingPlugin, { options: options.streaming ?? {} });
   await app.register(metricsPlugin, { options: options.metrics ?? {} });
@@ -176,7 +181,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(
     async (api) => {
-      api.addHook('onRequest', api.requireAdmin);
+      api.addHook('onRequest', api.authorizeApi); // a person, allowed the route by auth/permissions.ts
       await api.register(environmentRoutes, { prefix: '/environments', service: services.environments });
       await api.register(flagRoutes, { prefix: '/flags', service: services.flags, configService: services.flagConfigs });
       await api.register(segmentRoutes, { prefix: '/environments/:env/segments', service: services.segments });
@@ -195,6 +200,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     { prefix: '/api' },
   );
+  // Sign-in for the console: outside the guard above (it is how a browser gets its credential).
+  await app.register(sessionRoutes, { prefix: '/api/session', service: sessions });
   // ---- progressive delivery public routes and due-work loops (issue 12) ----
   await app.register(triggerCallRoutes, { prefix: '/triggers', service: triggers });
   const dueWork: DueWorkSettings = { ...DEFAULT_DUE_WORK, ...options.dueWork };

@@ -105,6 +105,7 @@ export async function startServer(config: Config, print: Print = (line) => proce
       insights: { staleAfterDays: config.SWITCHYARD_STALE_AFTER_DAYS },
       releases: { guardIntervalMs: config.SWITCHYARD_RELEASE_GUARD_INTERVAL_SECONDS * 1000 },
       dueWork: { pollIntervalMs: config.SWITCHYARD_DUE_WORK_POLL_MS },
+      sessions: { lifetimeHours: config.SWITCHYARD_SESSION_HOURS },
     });
     cleanups.push(() => app.close());
     reportRedisError = (error) => app.log.warn({ err: { message: error.message } }, 'Redis connection error');

@@ -2,14 +2,33 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { forbidden, unauthorized } from '../http/http-error.ts';
 import { KeyCache } from './key-cache.ts';
-import type { Principal } from './principal.ts';
+import { authorize, requirementFor } from './permissions.ts';
+import { type Principal, principalOf } from './principal.ts';
+import { resourceEnvironmentKey } from './resource-environments.ts';
 import { hashSecret, TOKEN_KIND_NAMES, type TokenKind } from './secrets.ts';
+import { clearSessionCookie, refuseWithoutCsrfToken, sessionCookieSecret } from './session-cookie.ts';
+
+/**
+ * What a console session cookie stands for: `active` with its principal and CSRF token; `ended` when it
+ * existed but expired or its token was revoked (not a guess); `unknown` otherwise.
+ */
+export type SessionOutcome =
+  | { status: 'active'; principal: Principal; csrfToken: string; expiresAt: Date }
+  | { status: 'ended' }
+  | { status: 'unknown' };
+/** Resolves a session cookie's secret (sessions/service.ts provides it; app.ts wires it in). */
+export type SessionLookup = (secret: string) => Promise<SessionOutcome>;
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Resolves a bearer secret to its principal, or null when unknown or revoked. */
     authenticateSecret(secret: string): Promise<Principal | null>;
     requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+    /**
+     * The /api guard: a person (an admin-kind token of any role) by bearer token or session cookie
+     * (writes with the cookie need X-CSRF-Token), allowed this route by auth/permissions.ts.
+     */
+    authorizeApi(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     requireServerKey(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     requireClientKey(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     /** A server SDK key or a client key: what every SDK holds (metrics reports come from both). */
@@ -32,7 +51,7 @@ export function bearerSecret(request: FastifyRequest): string | null {
 }
 
 export default fp(
-  async function auth(app: FastifyInstance, opts: { sdkKeyCacheTtlMs?: number }) {
+  async function auth(app: FastifyInstance, opts: { sdkKeyCacheTtlMs?: number; sessions?: SessionLookup }) {
     const lastUsedWrites = new Map<string, number>();
 
     app.decorateRequest('principal', null);
@@ -54,13 +73,7 @@ export default fp(
           .update({ where: { id: token.id }, data: { lastUsedAt: new Date(now) } })
           .catch((err: unknown) => app.log.warn({ err }, 'could not record token use'));
       }
-      return {
-        tokenId: token.id,
-        name: token.name,
-        kind: token.kind,
-        environmentId: token.environmentId,
-        environmentKey: token.environment?.key ?? null,
-      };
+      return principalOf(token);
     };
 
     const keys = new KeyCache(lookup, opts.sdkKeyCacheTtlMs ?? SDK_KEY_CACHE_TTL_MS);
@@ -71,23 +84,67 @@ export default fp(
     app.addHook('onClose', async () => unsubscribe());
     app.decorate('authenticateSecret', (secret: string) => keys.principal(secret));
 
+    const bearerPrincipal = async (request: FastifyRequest, reply: FastifyReply): Promise<Principal> => {
+      const secret = bearerSecret(request);
+      const principal = secret ? await app.authenticateSecret(secret) : null;
+      if (!principal) {
+        app.recordAuthFailure(request, reply); // 429 once this client has failed too often
+        throw secret ? unauthorized('The token is unknown or has been revoked') : unauthorized();
+      }
+      return principal;
+    };
+
+    const refuseOtherKinds = (principal: Principal, kinds: TokenKind[]) => {
+      if (kinds.includes(principal.kind)) return;
+      const needed = kinds.map((kind) => TOKEN_KIND_NAMES[kind]).join(' or ');
+      throw forbidden(`This route needs ${needed}; ${TOKEN_KIND_NAMES[principal.kind]} cannot use it`);
+    };
+
     const requireKind =
       (...kinds: TokenKind[]) =>
       async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-        const secret = bearerSecret(request);
-        const principal = secret ? await app.authenticateSecret(secret) : null;
-        if (!principal) {
-          app.recordAuthFailure(request, reply); // 429 once this client has failed too often
-          throw secret ? unauthorized('The token is unknown or has been revoked') : unauthorized();
-        }
-        if (!kinds.includes(principal.kind)) {
-          const needed = kinds.map((kind) => TOKEN_KIND_NAMES[kind]).join(' or ');
-          throw forbidden(`This route needs ${needed}; ${TOKEN_KIND_NAMES[principal.kind]} cannot use it`);
-        }
+        const principal = await bearerPrincipal(request, reply);
+        refuseOtherKinds(principal, kinds);
         request.principal = principal;
       };
 
+    /** An Authorization header, when sent, is the credential; otherwise the session cookie, if any. */
+    const sessionPrincipal = async (request: FastifyRequest, reply: FastifyReply, secret: string): Promise<Principal> => {
+      const session = opts.sessions ? await opts.sessions(secret) : ({ status: 'unknown' } as const);
+      if (session.status !== 'active') {
+        // An expired session or a revoked token is no guess; an unknown cookie may be one.
+        if (session.status === 'unknown') app.recordAuthFailure(request, reply);
+        clearSessionCookie(request, reply);
+        throw unauthorized('The session has ended or expired: sign in again (POST /api/session)');
+      }
+      refuseWithoutCsrfToken(request, session.csrfToken);
+      return session.principal;
+    };
+
+    const authorizeApi = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      const cookieSecret = request.headers.authorization === undefined ? sessionCookieSecret(request) : null;
+      const principal =
+        cookieSecret !== null ? await sessionPrincipal(request, reply, cookieSecret) : await bearerPrincipal(request, reply);
+      refuseOtherKinds(principal, ['admin']);
+      request.principal = principal;
+      const route = request.routeOptions.url ?? request.url;
+      const { scope } = requirementFor(request.method, route);
+      const id = (request.params as Record<string, unknown> | undefined)?.id;
+      const resourceEnvironment =
+        scope.kind === 'resource' && typeof id === 'string' ? await resourceEnvironmentKey(app.prisma, scope.resource, id) : null;
+      const decision = authorize({
+        method: request.method,
+        route,
+        params: request.params,
+        query: request.query,
+        person: principal.person ?? { role: 'viewer', environmentRoles: {} },
+        resourceEnvironment,
+      });
+      if (!decision.allowed) throw forbidden(decision.message);
+    };
+
     app.decorate('requireAdmin', requireKind('admin'));
+    app.decorate('authorizeApi', authorizeApi);
     app.decorate('requireServerKey', requireKind('server'));
     app.decorate('requireClientKey', requireKind('client'));
     app.decorate('requireSdkKey', requireKind('server', 'client'));

@@ -103,6 +103,8 @@ export const ConfigSchema = z.object({
   SWITCHYARD_METRICS_RETENTION_DAYS: wholeNumber(1, 3660, 90, ' of days'),
   /** N of the flag statuses: `launched` after N days of one variation, `inactive` after N days without evaluations. */
   SWITCHYARD_STALE_AFTER_DAYS: wholeNumber(1, 365, 7, ' of days'),
+  /** How long a console session lasts from sign-in; a revoked token or sign-out ends it sooner. */
+  SWITCHYARD_SESSION_HOURS: wholeNumber(1, 24 * 30, 12, ' of hours'),
   /** How often a guarded release stage's metrics are judged: the longest a regression goes unseen. */
   SWITCHYARD_RELEASE_GUARD_INTERVAL_SECONDS: wholeNumber(1, 3600, 60, ' of seconds'),
   /** How long a replica with no due work (release plan looks, scheduled changes, webhook deliveries) waits before looking again. */

@@ -5,12 +5,14 @@ type LoggerObject = Exclude<LoggerOption, boolean | undefined>;
 type RequestSerializer = NonNullable<NonNullable<LoggerObject['serializers']>['req']>;
 
 const CENSOR = '[redacted]';
-const SECRET_FIELDS = ['secret', 'signingSecret', 'sdkKey', 'adminToken', 'password'];
+const SECRET_FIELDS = ['secret', 'signingSecret', 'sdkKey', 'adminToken', 'password', 'token', 'csrfToken'];
 
 /** What buildApp censors in any log it is given (the same as the production logger of server.ts). */
 export const REDACTED_PATHS: readonly string[] = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
   ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
 ];
 

@@ -1,3 +1,4 @@
+import type { Role } from '../auth/permissions.ts';
 import { displayPrefix, hashSecret, type TokenKind } from '../auth/secrets.ts';
 import type { Db, Prisma, Transaction } from '../db/prisma.ts';
 
@@ -33,7 +34,15 @@ export function listTokens(db: Db, filter: TokenFilter): Promise<TokenRow[]> {
 /** Stores a new token: only the secret's hash and its display prefix, never the secret itself. */
 export function insertToken(
   tx: Transaction,
-  data: { name: string; kind: TokenKind; environmentId: string | null; secret: string; configuredBy?: string },
+  data: {
+    name: string;
+    kind: TokenKind;
+    environmentId: string | null;
+    secret: string;
+    configuredBy?: string;
+    role?: Role;
+    environmentRoles?: Record<string, Role>;
+  },
 ): Promise<TokenRow> {
   const { secret, ...token } = data;
   return tx.apiToken.create({
@@ -51,10 +60,10 @@ export function listActiveConfiguredTokens(db: Db, configuredBy: string): Promis
   });
 }
 
-/** Admin tokens not revoked, leaving out `except` when given. */
-export function countActiveAdminTokens(db: Db, options: { except?: string } = {}): Promise<number> {
+/** The roles of the admin-kind tokens not revoked, leaving out `except` when given. */
+export function listActiveAdminRoles(db: Db, options: { except?: string } = {}) {
   const except = options.except !== undefined ? { id: { not: options.except } } : {};
-  return db.apiToken.count({ where: { kind: 'admin', revokedAt: null, ...except } });
+  return db.apiToken.findMany({ where: { kind: 'admin', revokedAt: null, ...except }, select: { role: true, environmentRoles: true } });
 }
 
 /** Sets revokedAt unless it is already set; returns whether this call revoked it. */

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { withinRights } from '../auth/permissions.ts';
 import { actorName } from '../auth/principal.ts';
+import { forbidden } from '../http/http-error.ts';
 import { errorResponses } from '../http/schemas.ts';
 import { CreatedTokenSchema, CreateTokenSchema, ListTokensQuerySchema, TokenParamsSchema, TokenSchema } from './schemas.ts';
 import type { TokenService } from './service.ts';
@@ -37,12 +39,22 @@ export default async function tokenRoutes(fastify: FastifyInstance, opts: { serv
         summary: 'Create a token',
         description:
           'Server and client keys belong to one environment; admin tokens to none. ' +
+          'Admin tokens are people: `role` (admin, editor or viewer; default admin) and `environmentRoles` ' +
+          '(environment key -> role there) say what they may do; server and client keys have neither (400). ' +
+          'Nobody may create a token with more rights than their own (403). ' +
           'The secret is in this answer only: it is stored as a hash and cannot be shown again.',
         body: CreateTokenSchema,
         response: { 201: CreatedTokenSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => reply.code(201).send(await tokens.create(actorName(request.principal), request.body)),
+    async (request, reply) => {
+      const { body } = request;
+      const creator = request.principal?.person ?? { role: 'viewer' as const, environmentRoles: {} };
+      if (body.kind === 'admin' && !withinRights(creator, { role: body.role ?? 'admin', environmentRoles: body.environmentRoles ?? {} })) {
+        throw forbidden('A token cannot be given more rights than the token creating it has');
+      }
+      return reply.code(201).send(await tokens.create(actorName(request.principal), body));
+    },
   );
 
   app.delete(

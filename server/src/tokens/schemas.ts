@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { KeySchema, NameSchema } from '../http/schemas.ts';
 
 export const TokenKindSchema = z.enum(['admin', 'server', 'client']);
+export const TokenRoleSchema = z.enum(['admin', 'editor', 'viewer']);
+const EnvironmentRolesSchema = z
+  .record(KeySchema, TokenRoleSchema)
+  .refine((roles) => Object.keys(roles).length <= 1000, { message: 'at most 1000 environments' })
+  .describe('environment key -> role, overriding `role` in that environment (admin tokens only)');
 
 /** What anyone may see of a token: never its secret nor its hash. */
 export const TokenSchema = z
@@ -11,6 +16,8 @@ export const TokenSchema = z
     kind: TokenKindSchema,
     environment: z.string().nullable().describe('the environment key of a server or client key; null for admin tokens'),
     prefix: z.string().describe('the first characters of the secret, to tell tokens apart'),
+    role: TokenRoleSchema.optional().describe('admin tokens (people) only: what they may do by default'),
+    environmentRoles: EnvironmentRolesSchema.optional(),
     createdAt: z.iso.datetime(),
     lastUsedAt: z.iso.datetime().nullable(),
     revokedAt: z.iso.datetime().nullable(),
@@ -26,9 +33,20 @@ export const CreateTokenSchema = z
     name: NameSchema,
     kind: TokenKindSchema,
     environment: KeySchema.optional().describe('required for server and client keys; not allowed for admin tokens'),
+    role: TokenRoleSchema.optional().describe('admin tokens only; default admin'),
+    environmentRoles: EnvironmentRolesSchema.optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
+    for (const field of ['role', 'environmentRoles'] as const) {
+      if (body.kind !== 'admin' && body[field] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `only admin tokens have roles; ${body.kind} keys read their environment only`,
+        });
+      }
+    }
     if (body.kind === 'admin' && body.environment !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['environment'], message: 'admin tokens belong to no environment' });
     }

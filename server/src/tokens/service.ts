@@ -1,3 +1,4 @@
+import { isFullAdmin, parseEnvironmentRoles, type Role } from '../auth/permissions.ts';
 import { generateSecret, type TokenKind } from '../auth/secrets.ts';
 import type { ChangeWriter, WriteContext } from '../changes/write-unit.ts';
 import { lockForTransaction } from '../db/locks.ts';
@@ -5,10 +6,10 @@ import type { Db, PrismaClient, Transaction } from '../db/prisma.ts';
 import { findEnvironment } from '../environments/repository.ts';
 import { ConflictError, NotFoundError } from '../errors/index.ts';
 import {
-  countActiveAdminTokens,
   findToken,
   findTokenBySecret,
   insertToken,
+  listActiveAdminRoles,
   listActiveConfiguredTokens,
   listTokens,
   revokeToken,
@@ -22,6 +23,7 @@ const toTokenView = (row: TokenRow): TokenView => ({
   kind: row.kind,
   environment: row.environment?.key ?? null,
   prefix: row.prefix,
+  ...(row.kind === 'admin' ? { role: row.role, environmentRoles: parseEnvironmentRoles(row.environmentRoles) } : {}),
   createdAt: row.createdAt.toISOString(),
   lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
   revokedAt: row.revokedAt?.toISOString() ?? null,
@@ -47,13 +49,24 @@ async function environmentIdFor(db: Db, key: string | undefined, path: string): 
   return env.id;
 }
 
+/** How many active tokens are admins everywhere (the only ones that can manage tokens), leaving out `except`. */
+async function countFullAdmins(db: Db, options: { except?: string } = {}): Promise<number> {
+  const rows = await listActiveAdminRoles(db, options);
+  return rows.filter((row) => isFullAdmin({ role: row.role, environmentRoles: parseEnvironmentRoles(row.environmentRoles) })).length;
+}
+
+/** Refuses roles for environments that do not exist (a misspelt key would leave the real one at the default role). */
+async function requireEnvironments(db: Db, roles: Record<string, Role>): Promise<void> {
+  for (const key of Object.keys(roles)) await environmentIdFor(db, key, `body.environmentRoles.${key}`);
+}
+
 /**
- * Refuses to leave the service without an active admin token. The advisory lock serializes
+ * Refuses to leave the service without an active admin token (admin in every environment). The advisory lock serializes
  * concurrent revocations, so two admins revoking each other at once cannot both succeed.
  */
 async function refuseRevokingLastAdmin(tx: Transaction, revokingId: string): Promise<void> {
   await lockForTransaction(tx, 'adminTokens');
-  if ((await countActiveAdminTokens(tx, { except: revokingId })) === 0) {
+  if ((await countFullAdmins(tx, { except: revokingId })) === 0) {
     throw new ConflictError('This is the last active admin token: create another admin token before revoking it', [
       { path: 'params.id', message: 'the last active admin token cannot be revoked' },
     ]);
@@ -70,12 +83,27 @@ export class TokenService {
     return rows.map(toTokenView);
   }
 
-  /** Server and client keys belong to one environment, admin tokens to none. The secret is in the answer only. */
-  create(actor: string, input: { name: string; kind: TokenKind; environment?: string | undefined }): Promise<CreatedTokenView> {
+  /**
+   * Server and client keys belong to one environment, admin tokens to none; admin tokens have a role
+   * (default admin) and optional per-environment roles. The secret is in the answer only.
+   */
+  create(
+    actor: string,
+    input: {
+      name: string;
+      kind: TokenKind;
+      environment?: string | undefined;
+      role?: Role | undefined;
+      environmentRoles?: Record<string, Role> | undefined;
+    },
+  ): Promise<CreatedTokenView> {
     return this.deps.changes.run(actor, async (w) => {
       const environmentId = await environmentIdFor(w.tx, input.environment, 'body.environment');
+      const environmentRoles = input.environmentRoles ?? {};
+      await requireEnvironments(w.tx, environmentRoles);
       const secret = generateSecret(input.kind);
-      const row = await insertToken(w.tx, { name: input.name, kind: input.kind, environmentId, secret });
+      const roles = input.kind === 'admin' ? { role: input.role ?? 'admin', environmentRoles } : {};
+      const row = await insertToken(w.tx, { name: input.name, kind: input.kind, environmentId, secret, ...roles });
       const view = toNewTokenView(row);
       await w.audit({ action: 'token.created', resourceType: 'token', resourceKey: row.id, environmentKey: view.environment, after: view });
       return { ...view, secret };
@@ -113,7 +141,16 @@ export class TokenService {
       }
       w.tokenRevoked(old.id); // the old key's open streams close on every replica
       const secret = generateSecret(old.kind);
-      const view = toNewTokenView(await insertToken(w.tx, { name: old.name, kind: old.kind, environmentId: old.environmentId, secret }));
+      const view = toNewTokenView(
+        await insertToken(w.tx, {
+          name: old.name,
+          kind: old.kind,
+          environmentId: old.environmentId,
+          secret,
+          role: old.role,
+          environmentRoles: parseEnvironmentRoles(old.environmentRoles),
+        }),
+      );
       await w.audit({
         action: 'token.rotated',
         resourceType: 'token',
@@ -191,7 +228,7 @@ export async function applyConfiguredAdminToken(w: WriteContext, secret: string)
  */
 export async function createFirstAdminToken(w: WriteContext): Promise<string | null> {
   await lockForTransaction(w.tx, 'adminTokens');
-  if ((await countActiveAdminTokens(w.tx)) > 0) return null;
+  if ((await countFullAdmins(w.tx)) > 0) return null;
   const secret = generateSecret('admin');
   const row = await insertToken(w.tx, { name: 'admin (generated at first start)', kind: 'admin', environmentId: null, secret });
   await w.audit({ action: 'token.created', resourceType: 'token', resourceKey: row.id, after: toNewTokenView(row) });

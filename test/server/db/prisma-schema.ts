@@ -24,7 +24,8 @@ export async function parsePrismaSchema(source?: string): Promise<PrismaSchema> 
   const text = (source ?? (await readFile(SCHEMA_PATH, 'utf8'))).replace(/\/\/.*$/gm, '');
   if (/@@?map\(|@db\./.test(text)) throw new Error('parsePrismaSchema does not understand @map, @@map or @db.*; extend it');
 
-  const blocks = [...text.matchAll(/^(model|enum)\s+(\w+)\s*\{([^}]*)\}/gm)];
+  // A block ends at the first line that is only "}" (a default such as @default("{}") has braces inside).
+  const blocks = [...text.matchAll(/^(model|enum)\s+(\w+)\s*\{([\s\S]*?)^\}/gm)];
   const enums = new Map(
     blocks
       .filter((b) => b[1] === 'enum')

@@ -192,6 +192,8 @@ describe('every model round-trips through Prisma Client', () => {
         secretHash: 'a'.repeat(64),
         prefix: 'sy_server_abcd',
         configuredBy: 'SWITCHYARD_ADMIN_TOKEN',
+        role: 'viewer',
+        environmentRoles: { staging: 'editor', 'rt-env': 'admin' },
         createdAt: at('2026-04-05T06:07:08.912Z'),
         lastUsedAt: at('2026-04-06T00:00:00.001Z'),
         revokedAt: at('2026-04-07T00:00:00.002Z'),
@@ -199,6 +201,23 @@ describe('every model round-trips through Prisma Client', () => {
     });
     expectFullRow('ApiToken', token);
     expect(await prisma.apiToken.findUniqueOrThrow({ where: { secretHash: 'a'.repeat(64) } })).toEqual(token);
+    expect(token).toMatchObject({ role: 'viewer', environmentRoles: { staging: 'editor', 'rt-env': 'admin' } });
+    const defaults = await prisma.apiToken.create({ data: { name: 'person', kind: 'admin', secretHash: 'd'.repeat(64), prefix: 'dddd' } });
+    expect(defaults).toMatchObject({ role: 'admin', environmentRoles: {} }); // tokens from before roles stay admins
+    await prisma.apiToken.delete({ where: { id: defaults.id } });
+
+    const session = await prisma.session.create({
+      data: {
+        id: 'b'.repeat(64),
+        tokenId: token.id,
+        csrfToken: 'csrf-token',
+        createdAt: at('2026-04-06T01:00:00.000Z'),
+        expiresAt: at('2026-04-06T13:00:00.000Z'),
+        lastSeenAt: at('2026-04-06T02:00:00.000Z'),
+      },
+    });
+    expectFullRow('Session', session);
+    expect(await prisma.session.findUniqueOrThrow({ where: { id: 'b'.repeat(64) } })).toEqual(session);
 
     const bigId = 2n ** 40n; // beyond 32 bits: the column must really be a bigint
     const audit = await prisma.auditEvent.create({
@@ -464,6 +483,7 @@ describe('every model round-trips through Prisma Client', () => {
     expect(await prisma.flagEnvironment.count()).toBe(0);
     expect(await prisma.segment.count()).toBe(0);
     expect(await prisma.apiToken.count()).toBe(0);
+    expect(await prisma.session.count()).toBe(0); // with its token
     expect(await prisma.environmentChange.count()).toBe(0);
     expect(await prisma.flag.count()).toBe(1);
 

@@ -159,6 +159,36 @@ beforeAll(async () => {
   expect((await call('DELETE', `/api/tokens/${admin2.id}`, t.adminToken)).statusCode).toBe(200);
   expect([401, 429]).toContain((await call('GET', '/api/flags', admin2.secret)).statusCode); // 429: over the limit by now
   expect([401, 429]).toContain((await call('GET', '/sdk/snapshot', server.secret)).statusCode); // SDK routes share the limit
+
+  // A console session: the personal token in a body once, then the cookie and the CSRF token on each request.
+  urls.push('/api/session');
+  const signIn = await t.request('POST', '/api/session', { token: null, body: { token: t.adminToken } });
+  expect(signIn.statusCode).toBe(200);
+  const sessionSecret = /^sy_session=([^;]+);/.exec(String(signIn.headers['set-cookie']))![1]!;
+  const csrfToken = signIn.json().csrfToken as string;
+  secrets.push(sessionSecret, csrfToken);
+  const asSession = async (method: string, url: string, headers: Record<string, string>, body?: unknown) => {
+    urls.push(url);
+    const res = await t.request(method, url, { token: null, headers: { cookie: `sy_session=${sessionSecret}`, ...headers }, body });
+    if (res.statusCode >= 400) errorAnswers.push(`${res.statusCode} ${JSON.stringify(res.headers)} ${res.body}`);
+    return res;
+  };
+  expect((await asSession('GET', '/api/session', {})).statusCode).toBe(200);
+  expect(
+    (await asSession('POST', '/api/flags', { 'x-csrf-token': csrfToken }, { key: 'by-session', name: 'x', kind: 'boolean' })).statusCode,
+  ).toBe(201);
+  expect(
+    (await asSession('POST', '/api/flags', { 'x-csrf-token': `${csrfToken}x` }, { key: 'csrf', name: 'x', kind: 'boolean' })).statusCode,
+  ).toBe(403);
+  expect(
+    (await asSession('POST', '/api/flags', { 'x-csrf-token': csrfToken }, { key: 'bad key!', name: csrfToken, kind: 'boolean' }))
+      .statusCode,
+  ).toBe(400);
+  const badSignIn = await call('POST', '/api/session', null, { token: `${t.adminToken}y` });
+  expect([401, 429]).toContain(badSignIn.statusCode); // 429: over the limit by now
+  secrets.push(`${t.adminToken}y`);
+  expect((await asSession('DELETE', '/api/session', { 'x-csrf-token': csrfToken })).statusCode).toBe(204);
+  expect([401, 429]).toContain((await asSession('GET', '/api/flags', {})).statusCode); // signed out
 });
 afterAll(async () => {
   await t?.close();
@@ -195,6 +225,9 @@ describe('secrets never leak', () => {
     t.app.log.info({ req: { headers: { authorization: `Bearer ${t.adminToken}` } } }, 'headers');
     t.app.log.info({ token: { secret: t.adminToken } }, 'nested');
     t.app.log.info({ webhook: { id: 'w', signingSecret: t.adminToken } }, 'a webhook');
+    t.app.log.info({ req: { headers: { cookie: `sy_session=${t.adminToken}`, 'x-csrf-token': t.adminToken } } }, 'session headers');
+    t.app.log.info({ res: { headers: { 'set-cookie': `sy_session=${t.adminToken}; HttpOnly` } } }, 'set-cookie');
+    t.app.log.info({ session: { csrfToken: t.adminToken }, body: { token: t.adminToken } }, 'session body');
     expect(logLines.join('')).not.toContain(t.adminToken);
     expect(logLines.join('')).toContain('[redacted]');
   });

@@ -54,6 +54,8 @@ describe('SWITCHYARD_ADMIN_TOKEN at start', () => {
       kind: 'admin',
       environment: null,
       prefix: a.slice(0, 4),
+      role: 'admin',
+      environmentRoles: {},
       createdAt: token.createdAt.toISOString(),
     });
     expect(JSON.stringify(created!.after)).not.toContain(a.slice(4, 12));
