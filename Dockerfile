@@ -6,7 +6,7 @@
 # written); where your policy asks for it, pin its digest as well (node:24.22.3-bookworm-slim@sha256:...).
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
-# ---- build: every dependency, the Prisma client generated, the SDK and server compiled ----------------
+# ---- build: every dependency, the Prisma client generated, the SDK and server compiled, the console built
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
@@ -15,10 +15,12 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
 
 # The root postinstall generates the Prisma client from prisma/schema.prisma (`prisma generate` never
 # runs the native schema engine, and PRISMA_SCHEMA_ENGINE_BINARY stops Prisma's CLI downloading it),
-# then compiles the SDK and the server to JavaScript: it needs their sources, so they come first.
+# then compiles the SDK and the server to JavaScript and builds the console: it needs their sources, so
+# they come first.
 COPY package.json package-lock.json prisma.config.ts tsconfig.json ./
 COPY sdk sdk
 COPY server server
+COPY console console
 COPY bench/package.json bench/
 COPY scripts scripts
 COPY prisma prisma

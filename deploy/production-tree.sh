@@ -1,5 +1,5 @@
 #!/bin/sh
-# Makes Switchyard's production file tree: the compiled server and SDK, the migrations, and the
+# Makes Switchyard's production file tree: the compiled server and SDK, the built console, the migrations, and the
 # server's production dependencies; no TypeScript, vitest, testcontainers, Prisma CLI or benchmark
 # peers. The Dockerfile runs it to make the image's /app, and scripts/check-production-tree.sh runs
 # it to prove, without Docker, that such a tree starts and serves: one script, so both are the same.
@@ -12,14 +12,14 @@ set -eu
 src=$(cd "$1" && pwd)
 dst=$2
 if [ -e "$dst" ]; then echo "production-tree.sh: $dst already exists" >&2; exit 1; fi
-for built in server/dist/main.js sdk/dist/index.js; do
+for built in server/dist/main.js sdk/dist/index.js console/dist/index.html; do
   if [ ! -f "$src/$built" ]; then echo "production-tree.sh: $src/$built is missing: build first (npm run build)" >&2; exit 1; fi
 done
 
-mkdir -p "$dst/sdk" "$dst/server" "$dst/bench" "$dst/prisma" "$dst/deploy"
+mkdir -p "$dst/sdk" "$dst/server" "$dst/console" "$dst/bench" "$dst/prisma" "$dst/deploy"
 cp "$src/package.json" "$src/package-lock.json" "$dst/"
 # npm ci reads every workspace's package.json from the lockfile's list; only the server's are installed.
-for workspace in sdk server bench; do cp "$src/$workspace/package.json" "$dst/$workspace/"; done
+for workspace in sdk server console bench; do cp "$src/$workspace/package.json" "$dst/$workspace/"; done
 cd "$dst"
 
 # --omit=peer: @prisma/client names the Prisma CLI and TypeScript as optional peers, which npm would
@@ -36,6 +36,8 @@ find node_modules/@prisma/client/runtime -name 'query_compiler_*' ! -name 'query
 
 cp -R "$src/sdk/dist" sdk/dist
 cp -R "$src/server/dist" server/dist
+# The console is static files the server serves (server/src/http/console.ts): its React and Vite stay behind.
+cp -R "$src/console/dist" console/dist
 rm -f sdk/dist/.tsbuildinfo server/dist/.tsbuildinfo
 cp "$src/server/start.sh" server/
 cp -R "$src/prisma/migrations" prisma/migrations

@@ -3,7 +3,7 @@
 // measures it, then starts it as the image does (deploy/docker-entrypoint.sh; as an unprivileged user
 // when run as root, the code not writable by it) with the Node running this script (CI runs it with
 // Node 24, the image's), on a database of its own on DATABASE_URL's server, and checks /readyz, a
-// stream, a toggle that reaches the stream, and a graceful stop.
+// stream, a toggle that reaches the stream, the console's page, and a graceful stop.
 //
 //   node scripts/check-production-tree.mjs        (needs `npm run build` first, and a PostgreSQL)
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,6 +21,10 @@ const baseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:543
 /** What the image must not carry: build and test tools, benchmark peers, the embedded PostgreSQL. */
 const ABSENT = ['typescript', 'prisma', 'vitest', 'testcontainers', '@testcontainers', '@biomejs', '@esbuild'];
 const ABSENT_TOO = [
+  'react',
+  'react-dom',
+  'vite',
+  'playwright-core',
   'unleash-client',
   '@launchdarkly',
   '@growthbook',
@@ -112,7 +116,11 @@ try {
   await call('POST', '/api/flags/checkout/environments/production/toggle', { on: true });
   await until('the toggle reaches the stream', () => messages.some((m) => m.type === 'patch' && m.flags?.checkout?.on === true), server);
   stream.close();
-  step('/readyz ready, a flag created and toggled, the toggle streamed');
+  const page = await fetch(`${url}/flags`);
+  const html = await page.text();
+  if (page.status !== 200 || !/<script type="module"[^>]* src="\/assets\//.test(html))
+    fail(`the console's page answered ${page.status}: ${html.slice(0, 200)}`);
+  step('/readyz ready, a flag created and toggled, the toggle streamed, the console served');
 
   server.child.kill('SIGTERM');
   const code = await server.exited;

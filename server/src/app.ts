@@ -19,6 +19,7 @@ import { FlagService } from './flags/service.ts';
 import healthRoutes from './health/routes.ts';
 import { HealthService } from './health/service.ts';
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/client-errors.ts';
+import consoleRoutes from './http/console.ts';
 import errorHandlerPlugin from './http/error-handler.ts';
 import jsonBodyPlugin from './http/json-body.ts';
 import { withRedaction } from './http/log-redaction.ts';
@@ -204,6 +205,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(sessionRoutes, { prefix: '/api/session', service: sessions });
   // ---- progressive delivery public routes and due-work loops (issue 12) ----
   await app.register(triggerCallRoutes, { prefix: '/triggers', service: triggers });
+  // ---- the console (issue 13): the web UI built into console/dist, at / ----
+  await app.register(consoleRoutes, {});
   const dueWork: DueWorkSettings = { ...DEFAULT_DUE_WORK, ...options.dueWork };
   /** Runs the loop on this replica from ready to close (unless due work is turned off). */
   const runDueWork = (loop: DueWorkLoop) => {

@@ -32,14 +32,28 @@ export function clientErrorHandler(error: ClientError, socket: Socket): void {
   socket.destroy(error);
 }
 
+/** The longest path parameter the router takes (Fastify's routerOptions.maxParamLength): longer is a 414. */
+export const MAX_PARAM_LENGTH = 200;
+
 /**
  * Fastify answers URLs that its router refuses (bad percent-encoding, a path parameter over
  * maxParamLength) without the error handler; this gives them the same JSON error shape.
  */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = typeof error.statusCode === 'number' ? error.statusCode : 400;
-  const code = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri_too_long' : 'bad_request';
-  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is longer than 200 characters' : 'The URL is not valid';
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') uriTooLong(request, reply, status);
+  else answerUrlError(request, reply, status, 'bad_request', 'The URL is not valid');
+}
+
+/**
+ * A path parameter over MAX_PARAM_LENGTH. Also for a catch-all route (the console's), which the
+ * router hands such URLs instead of refusing them.
+ */
+export function uriTooLong(request: FastifyRequest, reply: FastifyReply, status = 414): void {
+  answerUrlError(request, reply, status, 'uri_too_long', `A path parameter is longer than ${MAX_PARAM_LENGTH} characters`);
+}
+
+function answerUrlError(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string): void {
   setSecurityHeaders(reply, request.url); // these answers skip the onSend hooks
   void reply.code(status).send({ error: code, message, details: [{ path: 'url', message }] });
 }

@@ -1,0 +1,74 @@
+import { useCallback, useEffect, useState } from 'react';
+import { describeError, onUnauthorized } from './api/client.ts';
+import { readSession, type Session, signOut } from './api/session.ts';
+import { Layout } from './layout/layout.tsx';
+import { FlagsPage } from './pages/flags/flags-page.tsx';
+import { NotFoundPage } from './pages/not-found/not-found-page.tsx';
+import { SignInPage } from './pages/sign-in/sign-in-page.tsx';
+import { matchRoute, navigate, type Route, usePath } from './router/router.tsx';
+
+/** Every page of the console: one folder under pages/ each; later slices add their lines here. */
+const ROUTES: Route[] = [{ path: '/flags', title: 'Flags', render: () => <FlagsPage /> }];
+
+type SessionState = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; session: Session | null };
+
+export function App() {
+  const [session, setSession] = useState<SessionState>({ state: 'loading' });
+  const path = usePath();
+
+  const load = useCallback(() => {
+    readSession().then(
+      (current) => setSession({ state: 'ready', session: current }),
+      (error: unknown) => setSession({ state: 'failed', message: describeError(error) }),
+    );
+  }, []);
+
+  useEffect(() => {
+    load();
+    onUnauthorized(() => setSession({ state: 'ready', session: null }));
+    return () => onUnauthorized(null);
+  }, [load]);
+
+  useEffect(() => {
+    if (path === '/') navigate('/flags', { replace: true });
+  }, [path]);
+
+  const match = matchRoute(ROUTES, path);
+  const signedIn = session.state === 'ready' && session.session !== null;
+  useEffect(() => {
+    document.title = signedIn ? `${match?.route.title ?? 'Not found'} · Switchyard` : 'Sign in · Switchyard';
+  }, [signedIn, match?.route.title]);
+
+  if (session.state === 'loading') {
+    return (
+      <p className="loading" role="status">
+        Loading…
+      </p>
+    );
+  }
+  if (session.state === 'failed') {
+    return (
+      <main id="main" className="sign-in">
+        <div className="sign-in-card">
+          <h1>Switchyard is not answering</h1>
+          <p className="error" role="alert">
+            {session.message}
+          </p>
+          <button type="button" className="button primary" onClick={load}>
+            Try again
+          </button>
+        </div>
+      </main>
+    );
+  }
+  if (!session.session) return <SignInPage onSignedIn={(s) => setSession({ state: 'ready', session: s })} />;
+
+  const leave = () => {
+    signOut().finally(() => setSession({ state: 'ready', session: null }));
+  };
+  return (
+    <Layout session={session.session} onSignOut={leave}>
+      {match ? match.route.render(match.params) : <NotFoundPage />}
+    </Layout>
+  );
+}

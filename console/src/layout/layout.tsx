@@ -1,0 +1,42 @@
+import type { ReactNode } from 'react';
+import type { Session } from '../api/session.ts';
+import { Link, usePath } from '../router/router.tsx';
+
+/** The pages in the navigation; later pages (segments, audit, tokens, ...) add a line here. */
+const NAV = [{ to: '/flags', label: 'Flags' }];
+
+export function Layout({ session, onSignOut, children }: { session: Session; onSignOut: () => void; children: ReactNode }) {
+  const path = usePath();
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="top-bar">
+        <span className="brand">Switchyard</span>
+        <nav aria-label="Main">
+          <ul className="nav-list">
+            {NAV.map((item) => (
+              <li key={item.to}>
+                <Link to={item.to} aria-current={path === item.to || path.startsWith(`${item.to}/`) ? 'page' : undefined}>
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="account">
+          <span className="account-name" title={`Role: ${session.role}`}>
+            {session.name}
+          </span>
+          <button type="button" className="button secondary" onClick={onSignOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,18 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// `npm run dev -w @switchyard/console` serves the console with hot reload and forwards the API to a
+// server started with `npm start` (or `npm run dev`) on port 4242.
+const server = 'http://127.0.0.1:4242';
+
+export default defineConfig({
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    // The server's CSP allows no inline script: keep every script in a file.
+    assetsInlineLimit: 0,
+    sourcemap: false,
+  },
+  server: { proxy: { '/api': server, '/docs': server } },
+});
