@@ -21,6 +21,14 @@ import { parsePattern } from '../../../sdk/src/model/linear-regex/parse.ts';
 import { compileSafeRegex } from '../../../sdk/src/model/regex.ts';
 import { linearMatcher } from './linear-regex-helpers.ts';
 
+/**
+ * One fixed seed by default, FC_SEED=<n> for another. With a new random seed per run, one run of the
+ * whole suite (2026-12-02) never finished: a worker spun at full CPU in this file for over 7 minutes,
+ * and a synchronous RegExp call cannot be interrupted by the test timeout. A fixed seed keeps CI
+ * reproducible; exploring other seeds is a loop over FC_SEED, each run under a `timeout`.
+ */
+fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261202) });
+
 const INPUT_UNITS = ['a', 'b', 'c', 'A', '_', '0', '1', '-', ' ', '=', 'x', 'u', 'k', '{', '}', ',', ']', '\\', '\n', '\r'];
 const RARE_UNITS = ['\u2028', '\u00a0', '\ufeff', '\ud83d', '\ude00', 'é', '\x01', '\x11', '\b', '\0', '\t', 'p', 'L'];
 const inputUnit = fc.oneof(
