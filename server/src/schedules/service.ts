@@ -136,6 +136,19 @@ function instructionsFailed(instructions: readonly Instruction[], problems: read
   return new InvalidDefinitionError(reasons.join('; '), details);
 }
 
+/** Audits what happened to a scheduled change (updated, cancelled, applied, failed), with the change before and after. */
+function auditChange(w: WriteContext, what: string, row: ScheduledChangeRow, after: ScheduledChangeView): Promise<void> {
+  return w.audit({
+    action: `${AUDITED}.${what}`,
+    resourceType: AUDITED,
+    resourceKey: row.id,
+    flagKey: row.flag.key,
+    environmentKey: row.environment.key,
+    before: toView(row),
+    after,
+  });
+}
+
 /** What applying did: the configuration's versions around the write (when there were configuration instructions), the plan started. */
 type CarriedOut = { fromVersion: number; toVersion: number; wrote: boolean; changed: boolean; planId: string | null };
 
@@ -212,15 +225,7 @@ export class ScheduledChangeService {
           ...(patch.comment === undefined ? {} : { comment: patch.comment }),
         }),
       );
-      await w.audit({
-        action: `${AUDITED}.updated`,
-        resourceType: AUDITED,
-        resourceKey: row.id,
-        flagKey: row.flag.key,
-        environmentKey: row.environment.key,
-        before: toView(row),
-        after,
-      });
+      await auditChange(w, 'updated', row, after);
       return after;
     });
   }
@@ -232,15 +237,7 @@ export class ScheduledChangeService {
       refuseUnlessPending(row, 'cancelled');
       expectVersion(expected, row.version);
       const after = toView(await updateScheduledChange(w.tx, row.id, { status: 'cancelled' }));
-      await w.audit({
-        action: `${AUDITED}.cancelled`,
-        resourceType: AUDITED,
-        resourceKey: row.id,
-        flagKey: row.flag.key,
-        environmentKey: row.environment.key,
-        before: toView(row),
-        after,
-      });
+      await auditChange(w, 'cancelled', row, after);
       return after;
     });
   }
@@ -292,15 +289,7 @@ export class ScheduledChangeService {
       outcome = `Failed; nothing was changed: ${drift ? `${drift}, and ` : ''}${err.message}`;
     }
     const after = toView(await updateScheduledChange(w.tx, row.id, { status, outcome, appliedAt: claimedAt }));
-    await w.audit({
-      action: `${AUDITED}.${status}`,
-      resourceType: AUDITED,
-      resourceKey: row.id,
-      flagKey: row.flag.key,
-      environmentKey: row.environment.key,
-      before: toView(row),
-      after,
-    });
+    await auditChange(w, status, row, after);
   }
 
   /** The change's instructions on the configuration as it is now; throws a domain error when they no longer make sense. */
