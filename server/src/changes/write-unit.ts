@@ -18,8 +18,15 @@ export type WriteContext = {
   actor: string;
   /** Records an audit event in the same transaction as the change. */
   audit(entry: AuditEntry): Promise<void>;
-  /** Bumps the environment's version, logs which resource changed, and publishes it after commit. */
-  touchEnvironment(environmentId: string, resourceType: EnvironmentChangeNotice['resourceType'], resourceKey: string): Promise<number>;
+  /**
+   * Records that the resource changed in the environment: just before commit, the write unit bumps the
+   * environment's version, logs the change, and publishes it after commit. The bump comes last because
+   * it locks the environment's row until commit, and every write in the environment waits for that lock
+   * (bench:release: 200 plan stages due together committed one at a time on it).
+   */
+  touchEnvironment(environmentId: string, resourceType: EnvironmentChangeNotice['resourceType'], resourceKey: string): Promise<void>;
+  /** Locks the environment's row now, for writes that must run one at a time per environment (segments). */
+  lockEnvironment(environmentId: string): Promise<void>;
   /** Announces after commit, on every replica, that the token is revoked: its open streams close and caches forget it. */
   tokenRevoked(tokenId: string): void;
   /**
@@ -35,6 +42,24 @@ export type WriteContext = {
    */
   savepoint<T>(work: () => Promise<T>): Promise<T>;
 };
+
+/** A resource changed in an environment, recorded during a write and bumped just before its commit. */
+type Touch = { environmentId: string; resourceType: EnvironmentChangeNotice['resourceType']; resourceKey: string };
+
+/** Bumps each touched environment's version, logs each change, and returns the notices to publish. */
+async function bumpEnvironments(tx: Transaction, touches: readonly Touch[]): Promise<EnvironmentChangeNotice[]> {
+  const notices: EnvironmentChangeNotice[] = [];
+  for (const { environmentId, resourceType, resourceKey } of touches) {
+    const env = await tx.environment.update({
+      where: { id: environmentId },
+      data: { version: { increment: 1 } },
+      select: { key: true, version: true },
+    });
+    await tx.environmentChange.create({ data: { environmentId, version: env.version, resourceType, resourceKey } });
+    notices.push({ environmentId, environmentKey: env.key, version: env.version, resourceType, resourceKey });
+  }
+  return notices;
+}
 
 /** Notices that cut access off (a revoked key, a deleted environment). */
 type CutOffNotice = TokenRevokedNotice | EnvironmentDeletedNotice;
@@ -82,11 +107,13 @@ export class ChangeWriter {
 
   /** Runs `work` in one database transaction; audit events and version bumps commit or roll back with it. */
   async run<T>(actor: string, work: (w: WriteContext) => Promise<T>): Promise<T> {
+    const touches: Touch[] = [];
     const environmentNotices: EnvironmentChangeNotice[] = [];
     const cutOffNotices: CutOffNotice[] = [];
     const result = await this.options.prisma.$transaction(
       async (tx) => {
-        const result = await work(this.context(tx, actor, environmentNotices, cutOffNotices));
+        const result = await work(this.context(tx, actor, touches, cutOffNotices));
+        environmentNotices.push(...(await bumpEnvironments(tx, touches)));
         if (environmentNotices.length > 0 && this.options.beforeCommit) await this.options.beforeCommit(tx, environmentNotices);
         return result;
       },
@@ -116,12 +143,7 @@ export class ChangeWriter {
     clearTimeout(timer);
   }
 
-  private context(
-    tx: Transaction,
-    actor: string,
-    environmentNotices: EnvironmentChangeNotice[],
-    cutOffNotices: CutOffNotice[],
-  ): WriteContext {
+  private context(tx: Transaction, actor: string, touches: Touch[], cutOffNotices: CutOffNotice[]): WriteContext {
     const listeners = this.auditListeners;
     let savepoints = 0;
     return {
@@ -144,14 +166,10 @@ export class ChangeWriter {
         for (const listener of listeners) await listener(tx, { ...entry, ...recorded, actor });
       },
       async touchEnvironment(environmentId, resourceType, resourceKey) {
-        const env = await tx.environment.update({
-          where: { id: environmentId },
-          data: { version: { increment: 1 } },
-          select: { key: true, version: true },
-        });
-        await tx.environmentChange.create({ data: { environmentId, version: env.version, resourceType, resourceKey } });
-        environmentNotices.push({ environmentId, environmentKey: env.key, version: env.version, resourceType, resourceKey });
-        return env.version;
+        touches.push({ environmentId, resourceType, resourceKey });
+      },
+      async lockEnvironment(environmentId) {
+        await tx.$queryRaw`SELECT 1 FROM "Environment" WHERE id = ${environmentId} FOR UPDATE`;
       },
       tokenRevoked(tokenId) {
         cutOffNotices.push({ resourceType: 'token', resourceKey: tokenId });
@@ -161,7 +179,7 @@ export class ChangeWriter {
       },
       async savepoint(work) {
         const name = `step_${++savepoints}`;
-        const queued = { environment: environmentNotices.length, cutOff: cutOffNotices.length };
+        const queued = { touches: touches.length, cutOff: cutOffNotices.length };
         await tx.$executeRawUnsafe(`SAVEPOINT ${name}`);
         try {
           const result = await work();
@@ -169,7 +187,7 @@ export class ChangeWriter {
           return result;
         } catch (error) {
           await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT ${name}`);
-          environmentNotices.length = queued.environment;
+          touches.length = queued.touches;
           cutOffNotices.length = queued.cutOff;
           throw error;
         }

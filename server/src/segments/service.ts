@@ -106,12 +106,13 @@ async function refuseWhileUsed(tx: Transaction, environmentId: string, segmentKe
 }
 
 /**
- * The environment, bumped for a write of segment `segmentKey` before anything else is read.
- * Bumping the environment first locks its row: segment writes in one environment run one at a
- * time, so two concurrent writes cannot each pass the reference checks and together form a cycle.
+ * The environment, locked for a write of segment `segmentKey` before anything else is read (and to
+ * be bumped at commit): segment writes in one environment run one at a time, so two concurrent
+ * writes cannot each pass the reference checks and together form a cycle.
  */
 async function lockEnvironment(w: WriteContext, environmentKey: string, segmentKey: string): Promise<EnvironmentRef> {
   const env = await requireEnvironment(w.tx, environmentKey);
+  await w.lockEnvironment(env.id);
   await w.touchEnvironment(env.id, 'segment', segmentKey);
   return env;
 }
