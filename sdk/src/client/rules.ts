@@ -3,6 +3,7 @@
  * evaluations never re-prepare). Applying a snapshot or patch returns the keys of the flags it changed.
  */
 import { type PreparedSnapshot, prepareSnapshot } from '../engine/index.ts';
+import { prepareSnapshotFrom } from '../engine/prepare/snapshot.ts';
 import type { Patch, Snapshot } from '../model/index.ts';
 import { changedFlagKeys } from './changes.ts';
 
@@ -11,13 +12,20 @@ type PatchOutcome = { kind: 'applied'; changed: string[] } | { kind: 'current' }
 /** How rules are prepared; a client sending metrics prepares them counted, and harvests the ones it replaces. */
 export type RulePreparer = {
   prepare(snapshot: Snapshot): PreparedSnapshot;
+  /** As prepare(next), reusing what `previous` prepared for the flags `next` has unchanged (see prepareSnapshotFrom). */
+  prepareFrom?(next: Snapshot, previous: { snapshot: Snapshot; prepared: PreparedSnapshot }): PreparedSnapshot;
   adopt?(next: PreparedSnapshot, previous: PreparedSnapshot | undefined): void;
+};
+
+const UNCOUNTED: RulePreparer = {
+  prepare: prepareSnapshot,
+  prepareFrom: (next, previous) => prepareSnapshotFrom(next, previous, null),
 };
 
 export class RuleSet {
   private current: { snapshot: Snapshot; prepared: PreparedSnapshot } | undefined;
 
-  constructor(private readonly preparer: RulePreparer = { prepare: prepareSnapshot }) {}
+  constructor(private readonly preparer: RulePreparer = UNCOUNTED) {}
 
   get snapshot(): Snapshot | undefined {
     return this.current?.snapshot;
@@ -34,7 +42,7 @@ export class RuleSet {
   /** Replaces the rules. Throws only if the engine cannot prepare the snapshot (the old rules stay). */
   replace(snapshot: Snapshot): string[] {
     const before = this.current;
-    const prepared = this.preparer.prepare(snapshot);
+    const prepared = before && this.preparer.prepareFrom ? this.preparer.prepareFrom(snapshot, before) : this.preparer.prepare(snapshot);
     this.current = { snapshot, prepared };
     this.preparer.adopt?.(prepared, before?.prepared);
     return before ? changedFlagKeys(before.snapshot, snapshot) : [];

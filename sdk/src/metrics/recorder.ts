@@ -5,7 +5,7 @@
  */
 import { harvestCounts, recountAsError } from '../engine/counters.ts';
 import { servedVariation } from '../engine/evaluate.ts';
-import { prepareCountedSnapshot, prepareSnapshot } from '../engine/prepare/snapshot.ts';
+import { prepareCountedSnapshot, prepareSnapshot, prepareSnapshotFrom } from '../engine/prepare/snapshot.ts';
 import { EvaluationCounters, type ExposureListener, type PreparedFlag, type PreparedSnapshot } from '../engine/prepared.ts';
 import { type Context, EVENT_KEY_PATTERN, METRICS_LIMITS, type MetricsErrorKind, type Snapshot } from '../model/index.ts';
 import { CLIENT_METRICS_BOUNDS } from './bounds.ts';
@@ -49,7 +49,16 @@ export class MetricsRecorder {
   /** Prepares rules whose evaluations are counted (once disabled, rules that count nothing). */
   prepare(snapshot: Snapshot): PreparedSnapshot {
     if (!this.enabled) return prepareSnapshot(snapshot);
-    return prepareCountedSnapshot(snapshot, new EvaluationCounters(this.onExposure, CLIENT_METRICS_BOUNDS.maxUnknownFlagKeys));
+    return prepareCountedSnapshot(snapshot, this.newCounters());
+  }
+
+  /**
+   * As prepare(next), reusing the prepared flags `next` has unchanged, counts included: adopt() then
+   * harvests `previous`, so what they counted before goes to the window once and later counts stay for
+   * the next harvest.
+   */
+  prepareFrom(next: Snapshot, previous: { snapshot: Snapshot; prepared: PreparedSnapshot }): PreparedSnapshot {
+    return prepareSnapshotFrom(next, previous, this.enabled ? this.newCounters() : null);
   }
 
   /** `next` replaces `previous` as the rules evaluations use: what was counted in `previous` goes to the window. */
@@ -107,6 +116,10 @@ export class MetricsRecorder {
   disable(): void {
     this.enabled = false;
     this.window = new MetricsWindow(0);
+  }
+
+  private newCounters(): EvaluationCounters {
+    return new EvaluationCounters(this.onExposure, CLIENT_METRICS_BOUNDS.maxUnknownFlagKeys);
   }
 
   private harvest(prepared: PreparedSnapshot): void {
