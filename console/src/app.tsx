@@ -2,13 +2,23 @@ import { useCallback, useEffect, useState } from 'react';
 import { describeError, onUnauthorized } from './api/client.ts';
 import { readSession, type Session, signOut } from './api/session.ts';
 import { Layout } from './layout/layout.tsx';
+import { AuditPage } from './pages/audit/audit-page.tsx';
+import { FlagConfigPage } from './pages/flag-config/flag-config-page.tsx';
 import { FlagsPage } from './pages/flags/flags-page.tsx';
 import { NotFoundPage } from './pages/not-found/not-found-page.tsx';
 import { SignInPage } from './pages/sign-in/sign-in-page.tsx';
 import { matchRoute, navigate, type Route, usePath } from './router/router.tsx';
 
 /** Every page of the console: one folder under pages/ each; later slices add their lines here. */
-const ROUTES: Route[] = [{ path: '/flags', title: 'Flags', render: () => <FlagsPage /> }];
+const ROUTES: Route[] = [
+  { path: '/flags', title: 'Flags', render: () => <FlagsPage /> },
+  {
+    path: '/flags/:key/:env',
+    title: 'Flag',
+    render: (p) => <FlagConfigPage key={`${p.key}/${p.env}`} flagKey={p.key ?? ''} envKey={p.env ?? ''} />,
+  },
+  { path: '/audit', title: 'Audit log', render: () => <AuditPage /> },
+];
 
 type SessionState = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; session: Session | null };
 

@@ -3,7 +3,10 @@ import type { Session } from '../api/session.ts';
 import { Link, usePath } from '../router/router.tsx';
 
 /** The pages in the navigation; later pages (segments, audit, tokens, ...) add a line here. */
-const NAV = [{ to: '/flags', label: 'Flags' }];
+const NAV = [
+  { to: '/flags', label: 'Flags' },
+  { to: '/audit', label: 'Audit log' },
+];
 
 export function Layout({ session, onSignOut, children }: { session: Session; onSignOut: () => void; children: ReactNode }) {
   const path = usePath();

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { Environment, Flag, FlagStatus } from '../../api/types.ts';
 import { Switch } from '../../components/switch.tsx';
+import { Link } from '../../router/router.tsx';
 import type { FlagRow } from './use-flag-list.ts';
 
 const STATUS_HELP: Record<FlagStatus, string> = {
@@ -64,7 +65,13 @@ const FlagTableRow = memo(function FlagTableRow({
     <tr>
       <th scope="row" className="flag-cell">
         <span className="flag-name">{flag.name}</span>
-        <code className="flag-key">{flag.key}</code>
+        {environments[0] ? (
+          <Link className="flag-key" to={`/flags/${encodeURIComponent(flag.key)}/${encodeURIComponent(environments[0].key)}`}>
+            <code>{flag.key}</code>
+          </Link>
+        ) : (
+          <code className="flag-key">{flag.key}</code>
+        )}
         <span className="flag-meta">
           <span className="kind">{flag.kind}</span>
           {flag.tags.map((tag) => (

@@ -1,0 +1,34 @@
+import { Dialog } from '../../components/dialog.tsx';
+import type { EditableConfig } from './api.ts';
+import { DiffView } from './diff.tsx';
+
+/** Shows what a save changes, as a diff of the configuration, before writing it. */
+export function SaveDialog({
+  title,
+  before,
+  after,
+  busy,
+  onSave,
+  onCancel,
+}: {
+  title: string;
+  before: EditableConfig;
+  after: EditableConfig;
+  busy: boolean;
+  onSave: () => void;
+  onCancel: () => void;
+}) {
+  return (
+    <Dialog title={title} onClose={onCancel}>
+      <DiffView before={before} after={after} label="Lines marked − are removed, lines marked + are added." />
+      <div className="dialog-actions">
+        <button type="button" className="button secondary" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="button" className="button primary" disabled={busy} onClick={onSave}>
+          Save
+        </button>
+      </div>
+    </Dialog>
+  );
+}
