@@ -2,37 +2,34 @@
  * The console's audit log page (issue 13) in Chromium against a real server on the real PostgreSQL:
  * filters, newest first, "Load more" through the cursor, and each change's before/after diff.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { closePages, expectNoHorizontalScroll, hasChromium, launchChromium, openPage, seriousViolations, signIn } from './browser.ts';
+import type { TestApp } from '../helpers/app.ts';
+import {
+  type ConsoleRig,
+  closePages,
+  expectNoHorizontalScroll,
+  hasChromium,
+  openPage,
+  SCREENSHOTS,
+  seriousViolations,
+  signIn,
+  startConsoleRig,
+} from './browser.ts';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-
+let rig: ConsoleRig;
 let t: TestApp;
 let baseUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  if (hasChromium) browser = await launchChromium();
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  rig = await startConsoleRig();
+  ({ t, baseUrl, browser } = rig);
 });
 afterEach(closePages);
-afterAll(async () => {
-  await browser?.close();
-  t?.app.server.closeAllConnections();
-  await t?.close();
-});
+afterAll(() => rig?.close());
 
-async function api(method: string, url: string, body?: unknown) {
-  const res = await t.request(method, url, body === undefined ? {} : { body });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
-  return res.json();
-}
+const api: ConsoleRig['api'] = (...args) => rig.api(...args);
 
 /** Signs in and opens the audit log through the navigation, as a person would. */
 async function openAudit(page: Page): Promise<string> {

@@ -2,10 +2,12 @@
  * The console's browser tests drive Debian's Chromium through playwright-core against a real server
  * (createTestApp, listening on 127.0.0.1) on the real PostgreSQL.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -15,6 +17,43 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+/** Where the tests write the README's screenshots. */
+export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+/** A test file's server and browser: a Switchyard app on the real PostgreSQL listening on 127.0.0.1, and Chromium when installed. */
+export type ConsoleRig = {
+  t: TestApp;
+  baseUrl: string;
+  /** Undefined when Chromium is not installed (the browser tests then skip). */
+  browser: Browser;
+  /** An admin API call that must succeed; its JSON answer. */
+  api(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<any>;
+  close(): Promise<void>;
+};
+
+export async function startConsoleRig(): Promise<ConsoleRig> {
+  const t = await createTestApp();
+  const baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = hasChromium ? await launchChromium() : (undefined as unknown as Browser);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    t,
+    baseUrl,
+    browser,
+    async api(method, url, body, headers = {}) {
+      const res = await t.request(method, url, body === undefined ? { headers } : { body, headers });
+      if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
+      return res.json();
+    },
+    async close() {
+      await browser?.close();
+      // Node's fetch keeps its connections to the server alive; they must not hold up its close.
+      t.app.server.closeAllConnections();
+      await t.close();
+    },
+  };
 }
 
 const open: BrowserContext[] = [];

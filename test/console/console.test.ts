@@ -2,17 +2,25 @@
  * The console (issue 13) in a real browser: Debian's Chromium, driven by playwright-core, against a
  * real server on the real PostgreSQL. It writes the README's screenshots to docs/screenshots/.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CSP } from '../../server/src/http/console.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { closePages, expectNoHorizontalScroll, hasChromium, launchChromium, openPage, seriousViolations, signIn } from './browser.ts';
+import type { TestApp } from '../helpers/app.ts';
+import {
+  type ConsoleRig,
+  closePages,
+  expectNoHorizontalScroll,
+  hasChromium,
+  openPage,
+  SCREENSHOTS,
+  seriousViolations,
+  signIn,
+  startConsoleRig,
+} from './browser.ts';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const screenshot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
 
+let rig: ConsoleRig;
 let t: TestApp;
 let baseUrl: string;
 let browser: Browser;
@@ -20,26 +28,15 @@ let browser: Browser;
 let hasSessions = false;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  rig = await startConsoleRig();
+  ({ t, baseUrl, browser } = rig);
   const paths = Object.keys(((await t.request('GET', '/docs/json', { token: null })).json() as { paths: object }).paths);
   hasSessions = paths.includes('/api/session') || paths.includes('/api/session/');
-  if (hasChromium) browser = await launchChromium();
-  mkdirSync(SCREENSHOTS, { recursive: true });
 });
 afterEach(closePages);
-afterAll(async () => {
-  await browser?.close();
-  // Node's fetch keeps its connections to the server alive; they must not hold up its close.
-  t?.app.server.closeAllConnections();
-  await t?.close();
-});
+afterAll(() => rig?.close());
 
-async function api(method: string, url: string, body?: unknown) {
-  const res = await t.request(method, url, body === undefined ? {} : { body });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
-  return res.json();
-}
+const api: ConsoleRig['api'] = (...args) => rig.api(...args);
 
 describe('serving the console', () => {
   it('serves index.html at / and at any console path, with the console CSP and no caching', async () => {

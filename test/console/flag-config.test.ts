@@ -3,37 +3,34 @@
  * server: editing the default rule and targets with a diff before saving, and a stale save (412)
  * resolved by re-applying the edit on top of the current version.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { closePages, expectNoHorizontalScroll, hasChromium, launchChromium, openPage, seriousViolations, signIn } from './browser.ts';
+import type { TestApp } from '../helpers/app.ts';
+import {
+  type ConsoleRig,
+  closePages,
+  expectNoHorizontalScroll,
+  hasChromium,
+  openPage,
+  SCREENSHOTS,
+  seriousViolations,
+  signIn,
+  startConsoleRig,
+} from './browser.ts';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-
+let rig: ConsoleRig;
 let t: TestApp;
 let baseUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  if (hasChromium) browser = await launchChromium();
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  rig = await startConsoleRig();
+  ({ t, baseUrl, browser } = rig);
 });
 afterEach(closePages);
-afterAll(async () => {
-  await browser?.close();
-  t?.app.server.closeAllConnections();
-  await t?.close();
-});
+afterAll(() => rig?.close());
 
-async function api(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await t.request(method, url, body === undefined ? { headers } : { body, headers });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
-  return res.json();
-}
+const api: ConsoleRig['api'] = (...args) => rig.api(...args);
 
 describe('a flag in an environment', () => {
   it('saves a rollout and a target after showing the diff, and re-applies a stale edit over a concurrent change', async (ctx) => {
