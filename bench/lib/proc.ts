@@ -110,3 +110,27 @@ export async function stopChild(child: ChildProcess, graceMs: number): Promise<v
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, graceMs))]);
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
+
+/**
+ * How a bench talks to its load processes: `ask(child, command, 'answer-type')` sends a command and
+ * waits for the answer of that type; an `error` answer or the process exiting rejects.
+ */
+export function askerOf<Command, Answer extends { type: string; message?: unknown }>() {
+  return function ask<T extends Answer['type']>(child: ChildProcess, message: Command, answer: T): Promise<Extract<Answer, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (reply: Answer) => {
+        if (reply.type === 'error') return finish(() => reject(new Error(`load process: ${String(reply.message)}`)));
+        if (reply.type === answer) finish(() => resolve(reply as Extract<Answer, { type: T }>));
+      };
+      const onExit = (code: number | null) => finish(() => reject(new Error(`load process exited (${code})`)));
+      const finish = (then: () => void) => {
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        then();
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      child.send(message as object);
+    });
+  };
+}

@@ -5,13 +5,13 @@
 // API issued from this process: time from each toggle's HTTP response until every client has the
 // new value, with the servers' CPU and RSS. In the same run, a baseline: one SDK polling
 // GET /sdk/snapshot every second.
-import { type ChildProcess, fork, spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type AdminApi, adminApi, seedFlags } from '../lib/admin-api.ts';
 import { machine, parseBenchArgs, printTable, writeJson } from '../lib/cli.ts';
-import { cpuMeter, loadAverage, machineCpuMeter, rssMb, waitForQuietMachine } from '../lib/proc.ts';
+import { askerOf, cpuMeter, loadAverage, machineCpuMeter, rssMb, waitForQuietMachine } from '../lib/proc.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
 import {
   benchDatabase,
@@ -23,6 +23,8 @@ import {
 } from '../lib/server-process.ts';
 import { percentile } from '../lib/stats.ts';
 import { type ChildMessage, type LoadConfig, monotonicMs, type ParentMessage } from './load.ts';
+
+const ask = askerOf<ParentMessage, ChildMessage>();
 
 const args = parseBenchArgs();
 const runtime = serverRuntime(args.values);
@@ -287,29 +289,6 @@ async function measurePolling(api: AdminApi, replicaUrl: string, serverKey: stri
     maxMs: Math.round(latencies.at(-1) ?? Number.NaN),
     measuredWithClients: clients,
   };
-}
-
-/** Sends a command to a load process and waits for its answer of the given type. */
-function ask<T extends ChildMessage['type']>(
-  child: ChildProcess,
-  message: ParentMessage,
-  answer: T,
-): Promise<Extract<ChildMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: ChildMessage) => {
-      if (reply.type === 'error') return finish(() => reject(new Error(`load process: ${reply.message}`)));
-      if (reply.type === answer) finish(() => resolve(reply as Extract<ChildMessage, { type: T }>));
-    };
-    const onExit = (code: number | null) => finish(() => reject(new Error(`load process exited (${code})`)));
-    const finish = (then: () => void) => {
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      then();
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-    child.send(message);
-  });
 }
 
 /**

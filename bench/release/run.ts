@@ -24,7 +24,7 @@ import { type Context, evaluate, type Snapshot } from '@switchyard/sdk';
 import pg from 'pg';
 import { type AdminApi, adminApi } from '../lib/admin-api.ts';
 import { machine, parseBenchArgs, printTable, writeJson } from '../lib/cli.ts';
-import { cpuSeconds, loadAverage, machineCpuMeter, waitForQuietMachine } from '../lib/proc.ts';
+import { askerOf, cpuSeconds, loadAverage, machineCpuMeter, waitForQuietMachine } from '../lib/proc.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
 import {
   benchDatabase,
@@ -37,6 +37,8 @@ import {
 import { percentile } from '../lib/stats.ts';
 import { type ChildMessage, type ClientsConfig, monotonicMs, type ParentMessage } from './clients.ts';
 import { type StageWatcher, watchStages } from './stage-watcher.ts';
+
+const ask = askerOf<ParentMessage, ChildMessage>();
 
 const args = parseBenchArgs();
 const runtime = serverRuntime(args.values);
@@ -533,29 +535,6 @@ async function findProbe(sdkKey: string): Promise<Context> {
     if (evaluate(snapshot, PROBE_FLAG, context, null).variationIndex === NEW_VARIATION) return context;
   }
   throw new Error('no probe context on the new variation among 1,000 keys');
-}
-
-/** Sends a command to a load process and waits for its answer of the given type. */
-function ask<T extends ChildMessage['type']>(
-  child: ChildProcess,
-  message: ParentMessage,
-  answer: T,
-): Promise<Extract<ChildMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: ChildMessage) => {
-      if (reply.type === 'error') return finish(() => reject(new Error(`load process: ${reply.message}`)));
-      if (reply.type === answer) finish(() => resolve(reply as Extract<ChildMessage, { type: T }>));
-    };
-    const onExit = (code: number | null) => finish(() => reject(new Error(`load process exited (${code})`)));
-    const finish = (then: () => void) => {
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      then();
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-    child.send(message);
-  });
 }
 
 function report(
