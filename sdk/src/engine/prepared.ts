@@ -148,7 +148,18 @@ export class PreparedSnapshot {
     /** @internal */ readonly segments: ReadonlyMap<string, PreparedSegment>,
     /** @internal Present when evaluations of this snapshot are counted (an SDK client reporting metrics). */
     readonly counters: EvaluationCounters | null = null,
+    private targets: ReadonlySet<string> | undefined = undefined,
   ) {}
+
+  /** @internal Keys some flag of this snapshot names as a prerequisite (computed once, on first use). */
+  prerequisiteTargets(): ReadonlySet<string> {
+    if (this.targets === undefined) {
+      const targets = new Set<string>();
+      for (const flag of this.flags.values()) for (const key of flag.prerequisiteKeys) targets.add(key);
+      this.targets = targets;
+    }
+    return this.targets;
+  }
 
   /** Keys of the flags in the snapshot, in snapshot order. */
   flagKeys(): string[] {

@@ -5,9 +5,16 @@
  */
 import { harvestCounts, recountAsError } from '../engine/counters.ts';
 import { servedVariation } from '../engine/evaluate.ts';
-import { prepareCountedSnapshot, prepareSnapshot, prepareSnapshotFrom } from '../engine/prepare/snapshot.ts';
+import { prepareCountedSnapshot, preparePatched, prepareSnapshot, prepareSnapshotFrom } from '../engine/prepare/snapshot.ts';
 import { EvaluationCounters, type ExposureListener, type PreparedFlag, type PreparedSnapshot } from '../engine/prepared.ts';
-import { type Context, EVENT_KEY_PATTERN, METRICS_LIMITS, type MetricsErrorKind, type Snapshot } from '../model/index.ts';
+import {
+  type Context,
+  EVENT_KEY_PATTERN,
+  type FlagDefinition,
+  METRICS_LIMITS,
+  type MetricsErrorKind,
+  type Snapshot,
+} from '../model/index.ts';
 import { CLIENT_METRICS_BOUNDS } from './bounds.ts';
 import { MetricsWindow } from './window.ts';
 
@@ -59,6 +66,15 @@ export class MetricsRecorder {
    */
   prepareFrom(next: Snapshot, previous: { snapshot: Snapshot; prepared: PreparedSnapshot }): PreparedSnapshot {
     return prepareSnapshotFrom(next, previous, this.enabled ? this.newCounters() : null);
+  }
+
+  /** As prepareFrom, for a patch of flags only (see preparePatched); counts of the flags kept stay with them likewise. */
+  preparePatched(
+    previous: PreparedSnapshot,
+    version: number,
+    changes: ReadonlyMap<string, FlagDefinition | null>,
+  ): PreparedSnapshot | undefined {
+    return preparePatched(previous, version, changes, this.enabled ? this.newCounters() : null);
   }
 
   /** `next` replaces `previous` as the rules evaluations use: what was counted in `previous` goes to the window. */

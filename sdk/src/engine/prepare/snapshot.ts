@@ -210,3 +210,35 @@ function prepareChanged(
   for (const flag of fresh) finishFlag(flag, flags, before.segments, NO_CYCLES, counters);
   return new PreparedSnapshot(raw.environment, raw.version, flags, before.segments, counters);
 }
+
+/**
+ * `previous` with the flags in `changes` replaced (a definition) or removed (null) and everything
+ * else reused, for a patch that changes flags and no segment: the cost is the flags it changes, not
+ * the snapshot (prepareSnapshotFrom still compares every flag). Undefined where it could differ from
+ * a full prepare: a changed flag has prerequisites (before or after), or another flag names one as
+ * its prerequisite (cycles and resolved references could change), or counted and uncounted mixed.
+ */
+export function preparePatched(
+  previous: PreparedSnapshot,
+  version: number,
+  changes: ReadonlyMap<string, unknown>,
+  counters: EvaluationCounters | null,
+): PreparedSnapshot | undefined {
+  if ((counters === null) !== (previous.counters === null)) return undefined;
+  const targets = previous.prerequisiteTargets();
+  const flags = new Map(previous.flags);
+  const fresh: PreparedFlag[] = [];
+  for (const [key, definition] of changes) {
+    if (targets.has(key) || (previous.flags.get(key)?.prerequisiteKeys.length ?? 0) > 0) return undefined;
+    if (definition === null) {
+      flags.delete(key);
+      continue;
+    }
+    const flag = readFlag(key, definition);
+    if (flag.prerequisiteKeys.length > 0) return undefined;
+    flags.set(key, flag);
+    fresh.push(flag);
+  }
+  for (const flag of fresh) finishFlag(flag, flags, previous.segments, NO_CYCLES, counters);
+  return new PreparedSnapshot(previous.environment, version, flags, previous.segments, counters, targets);
+}
