@@ -1,6 +1,6 @@
 /** Polls `check` until it holds (or returns a truthy value); fails naming `what` after `timeoutMs`. */
 export async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
@@ -9,7 +9,7 @@ export async function until<T>(what: string, check: () => T | Promise<T>, timeou
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       throw new Error(`${what}: not reached within ${timeoutMs} ms${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
     }
     await new Promise((r) => setTimeout(r, everyMs));

@@ -1,10 +1,11 @@
 /**
  * Release plan steps happen exactly once whatever replicas do: several replicas due at the same
- * moment, and a replica that dies while it holds a plan (its connection, and so its lock, gone).
+ * moment, a replica that dies while it holds a plan (its connection, and so its lock, gone), and
+ * replicas whose clock jumps (due times are the database's, so the replicas' clocks play no part).
  */
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../../server/src/app.ts';
 import { createPrisma, type PrismaClient } from '../../../server/src/db/prisma.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
@@ -37,6 +38,10 @@ async function stopReplicas(): Promise<void> {
 beforeAll(async () => {
   // The test app itself does no due work: only the replicas move plans.
   t = await createTestApp({ dueWork: { enabled: false } });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });
 
 afterAll(async () => {
@@ -111,5 +116,37 @@ describe('release plan steps across replicas', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await stageApplications([plan.id])).toEqual([`${plan.id}:0`, `${plan.id}:1`]);
     await dying.end().catch(() => undefined);
+  });
+
+  it('replicas whose clock jumps a day ahead or back apply a stage neither early nor twice', async () => {
+    await createFlag(t, { key: 'clock-jump' });
+    const plan = (
+      await t.request('POST', '/api/flags/clock-jump/environments/production/release-plans', {
+        body: {
+          stages: [
+            { percentage: 1, holdMinutes: 60 },
+            { percentage: 100, holdMinutes: 60 },
+          ],
+        },
+      })
+    ).json();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 24 * 60 * 60_000);
+    await startReplicas(2);
+    await new Promise((r) => setTimeout(r, 500));
+    // A day ahead on the replicas' clocks, but the stage's hour has not passed on the database's.
+    expect(await stageApplications([plan.id])).toEqual([`${plan.id}:0`]);
+
+    // Its hour over on the database's clock, while the replicas' clocks jump two days back.
+    await t.db.prisma.$executeRawUnsafe(
+      `UPDATE "ReleasePlan" SET "nextCheckAt" = (now() AT TIME ZONE 'UTC') - interval '1 minute',
+         "stageStartedAt" = (now() AT TIME ZONE 'UTC') - interval '61 minutes' WHERE id = $1`,
+      plan.id,
+    );
+    vi.setSystemTime(Date.now() - 2 * 24 * 60 * 60_000);
+    await until('a replica applies the stage', async () => (await stageApplications([plan.id])).length === 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await stageApplications([plan.id])).toEqual([`${plan.id}:0`, `${plan.id}:1`]);
+    await stopReplicas();
   });
 });
