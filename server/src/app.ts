@@ -57,6 +57,7 @@ import triggerRoutes from './triggers/routes.ts';
 import { TriggerService } from './triggers/service.ts';
 import { type WebhookSettings, webhookDeliveryLoop } from './webhooks/delivery-loop.ts';
 import { queueWebhookDeliveries } from './webhooks/outbox.ts';
+import { webhookRetentionLoop } from './webhooks/retention.ts';
 import webhookRoutes from './webhooks/routes.ts';
 import { WebhookService } from './webhooks/service.ts';
 
@@ -88,7 +89,7 @@ export type AppOptions = {
   // ---- progressive delivery options (issue 12): one line per domain ----
   /** Release plans: how often a guarded stage is judged (DEFAULT_RELEASE_SETTINGS). */
   releases?: Partial<ReleasePlanSettings>;
-  /** Outgoing webhooks: request timeout, retry backoff, attempts (DEFAULT_WEBHOOK_SETTINGS). */
+  /** Outgoing webhooks: request timeout, retry backoff, attempts, retention (DEFAULT_WEBHOOK_SETTINGS). */
   webhooks?: Partial<WebhookSettings>;
   /** Console sessions: how long one lasts from sign-in (SWITCHYARD_SESSION_HOURS, default 12). */
   sessions?: { lifetimeHours?: number };
@@ -228,6 +229,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Outgoing webhooks: the outbox queues deliveries in each audited write; the loop sends them.
   app.changes.onAudit(queueWebhookDeliveries);
   runDueWork(webhookDeliveryLoop({ prisma: app.prisma, settings: options.webhooks, pollIntervalMs: dueWork.pollIntervalMs, log: app.log }));
+  runDueWork(webhookRetentionLoop({ prisma: app.prisma, settings: options.webhooks, log: app.log }));
 
   return app;
 }

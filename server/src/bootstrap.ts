@@ -4,6 +4,7 @@ import { lockForTransaction } from './db/locks.ts';
 import type { PrismaClient } from './db/prisma.ts';
 import { DEFAULT_ENVIRONMENTS } from './environments/repository.ts';
 import { applyConfiguredAdminToken, type ConfiguredAdminToken, createFirstAdminToken } from './tokens/service.ts';
+import { queueWebhookDeliveries } from './webhooks/outbox.ts';
 
 export type SeedResult = {
   createdEnvironments: string[];
@@ -26,6 +27,9 @@ export async function seedOnFirstStart(prisma: PrismaClient, options: { adminTok
   // The app and its change bus do not exist yet: a notice published here reaches no one, and need not
   // (a revoked admin token is refused by every replica from its next request; see applyConfiguredAdminToken).
   const changes = new ChangeWriter({ prisma, bus: new InProcessChangeBus(), onPublishError: () => {} });
+  // Token changes at a later start (a new SWITCHYARD_ADMIN_TOKEN) go to the webhooks that want them, as
+  // any audited change does; at first start no webhook exists and this queues nothing.
+  changes.onAudit(queueWebhookDeliveries);
   return changes.run(SYSTEM_ACTOR, async (w) => {
     await lockForTransaction(w.tx, 'firstStartSeed');
     const result: SeedResult = { createdEnvironments: [], generatedAdminToken: null, configuredAdminToken: null };

@@ -7,6 +7,7 @@ import type { Config } from './config/config.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres.ts';
 import { migrate } from './db/migrate.ts';
 import { createPrisma, type PrismaClient } from './db/prisma.ts';
+import { webhookSettingsFrom } from './webhooks/settings.ts';
 
 export type RunningServer = { app: FastifyInstance; url: string; close(): Promise<void> };
 
@@ -106,6 +107,7 @@ export async function startServer(config: Config, print: Print = (line) => proce
       releases: { guardIntervalMs: config.SWITCHYARD_RELEASE_GUARD_INTERVAL_SECONDS * 1000 },
       dueWork: { pollIntervalMs: config.SWITCHYARD_DUE_WORK_POLL_MS },
       sessions: { lifetimeHours: config.SWITCHYARD_SESSION_HOURS },
+      webhooks: webhookSettingsFrom(config),
     });
     cleanups.push(() => app.close());
     reportRedisError = (error) => app.log.warn({ err: { message: error.message } }, 'Redis connection error');

@@ -21,6 +21,12 @@ export type WebhookSettings = {
   maxAttempts: number;
   /** Deliveries one replica sends at once (each holds a database connection while it waits). Default 2. */
   concurrency: number;
+  /** Settled deliveries (and their attempts) older than this many days are deleted. Default 14. */
+  retentionDays: number;
+  /** Deliveries deleted by one statement of the retention: small, so that each is short. Default 500. */
+  retentionBatchSize: number;
+  /** How often a replica looks for deliveries past their retention. Default 10 minutes. */
+  retentionCheckIntervalMs: number;
 };
 
 export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
@@ -29,6 +35,9 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   backoffMaxMs: 60 * 60 * 1000,
   maxAttempts: 8,
   concurrency: 2,
+  retentionDays: 14,
+  retentionBatchSize: 500,
+  retentionCheckIntervalMs: 10 * 60 * 1000,
 };
 
 /**
@@ -44,7 +53,10 @@ export function retryDelayMs(
   return Math.round(delay / 2 + random() * (delay / 2));
 }
 
-type Answer = { statusCode: number } | { statusCode: null; error: string };
+type Answer = { statusCode: number; responseSnippet: string | null } | { statusCode: null; error: string };
+
+/** How much of a receiver's answer body the attempt log keeps. */
+const RESPONSE_SNIPPET_BYTES = 1024;
 
 /** Why a request got no answer, in a few words (no URL: a Slack webhook URL is itself a secret). */
 function describeFailure(err: unknown): string {
@@ -54,18 +66,44 @@ function describeFailure(err: unknown): string {
   return (detail ? `${message}: ${detail}` : message).slice(0, 500);
 }
 
+/**
+ * The first RESPONSE_SNIPPET_BYTES of an answer's body, as text PostgreSQL can store (null: no body).
+ * Reading stops at the cap, at the end, or when the attempt's timeout aborts the body: only the status
+ * decides the outcome, so a receiver slow to send its body cannot hold the attempt longer.
+ */
+async function readSnippet(body: ReadableStream<Uint8Array> | null): Promise<string | null> {
+  if (!body) return null;
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < RESPONSE_SNIPPET_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // Timed out or cut off mid-body: keep what came.
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  // `stream: true` holds back a character the cap cut in two, rather than ending with U+FFFD.
+  const text = new TextDecoder().decode(Buffer.concat(chunks).subarray(0, RESPONSE_SNIPPET_BYTES), { stream: true });
+  return text === '' ? null : text.replaceAll('\0', '');
+}
+
 /** POSTs the body; redirects are not followed (a 3xx is a failed attempt). */
 async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<Answer> {
   const signal = AbortSignal.timeout(timeoutMs);
+  let response: Response;
   try {
-    const response = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal });
-    // The body is not read: only the status counts, and a receiver slow to send it must not hold the attempt.
-    await response.body?.cancel().catch(() => {});
-    return { statusCode: response.status };
+    response = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal });
   } catch (err) {
     if (signal.aborted) return { statusCode: null, error: `timed out: no answer within ${timeoutMs} ms` };
     return { statusCode: null, error: describeFailure(err) };
   }
+  return { statusCode: response.status, responseSnippet: await readSnippet(response.body) };
 }
 
 /** Sends due deliveries: one per `runOne`, claimed, attempted and recorded in one transaction. */
@@ -108,9 +146,14 @@ export class WebhookDeliverer {
       // Signed when sent, not when queued, so that a late retry still falls in the receiver's replay window.
       [SIGNATURE_HEADER]: signatureHeader(delivery.webhook.signingSecret, body, Math.floor(Date.now() / 1000)),
     };
+    const started = performance.now();
     const answer = await post(delivery.webhook.url, body, headers, this.settings.timeoutMs);
+    const record = {
+      durationMs: Math.round(performance.now() - started),
+      responseSnippet: answer.statusCode === null ? null : answer.responseSnippet,
+    };
     if (answer.statusCode !== null && answer.statusCode >= 200 && answer.statusCode < 300) {
-      return { delivered: true, statusCode: answer.statusCode };
+      return { ...record, delivered: true, statusCode: answer.statusCode };
     }
     const attempts = delivery.attempts + 1;
     const retryInMs = attempts >= this.settings.maxAttempts ? null : retryDelayMs(attempts, this.settings);
@@ -124,7 +167,7 @@ export class WebhookDeliverer {
         'webhook delivery failed: no attempts left',
       );
     }
-    return { delivered: false, statusCode: answer.statusCode, error, retryInMs };
+    return { ...record, delivered: false, statusCode: answer.statusCode, error, retryInMs };
   }
 }
 

@@ -4,6 +4,7 @@ import type { DeliveryStatus, WebhookFormat } from './schemas.ts';
 
 export type WebhookRow = Prisma.WebhookModel;
 export type DeliveryRow = Prisma.WebhookDeliveryModel;
+export type AttemptRow = Prisma.WebhookDeliveryAttemptModel;
 
 export type NewWebhook = Pick<WebhookRow, 'name' | 'url' | 'events' | 'format' | 'enabled' | 'signingSecret' | 'createdBy'>;
 export type WebhookChanges = Partial<Pick<WebhookRow, 'name' | 'url' | 'events' | 'format' | 'enabled' | 'signingSecret'>>;
@@ -84,6 +85,19 @@ export function findDelivery(db: Db, webhookId: string, deliveryId: string): Pro
   return db.webhookDelivery.findFirst({ where: { id: deliveryId, webhookId } });
 }
 
+/** One page of the delivery's attempts, newest first, and how many there are (both read in one transaction). */
+export async function listAttempts(
+  prisma: PrismaClient,
+  deliveryId: string,
+  page: { limit: number; offset: number },
+): Promise<{ total: number; rows: AttemptRow[] }> {
+  const [total, rows] = await prisma.$transaction([
+    prisma.webhookDeliveryAttempt.count({ where: { deliveryId } }),
+    prisma.webhookDeliveryAttempt.findMany({ where: { deliveryId }, orderBy: { id: 'desc' }, skip: page.offset, take: page.limit }),
+  ]);
+  return { total, rows };
+}
+
 /**
  * Makes the delivery pending and due now, with a fresh set of attempts (its last outcome stays until
  * the next attempt). Waits while a replica is attempting it (the row is locked for the attempt).
@@ -132,13 +146,22 @@ export async function claimDueDelivery(tx: Transaction): Promise<ClaimedDelivery
   });
 }
 
-/** How an attempt went: delivered, or failed with the next attempt `retryInMs` from now (null: no more attempts). */
-export type AttemptOutcome =
-  | { delivered: true; statusCode: number }
-  | { delivered: false; statusCode: number | null; error: string; retryInMs: number | null };
+/** What every attempt records, whatever its outcome. */
+type AttemptRecord = { durationMs: number; responseSnippet: string | null };
 
-/** Records an attempt of the claimed delivery, with the database's clock. */
+/** How an attempt went: delivered, or failed with the next attempt `retryInMs` from now (null: no more attempts). */
+export type AttemptOutcome = AttemptRecord &
+  ({ delivered: true; statusCode: number } | { delivered: false; statusCode: number | null; error: string; retryInMs: number | null });
+
+/**
+ * Records an attempt of the claimed delivery, with the database's clock: a row of its own in the
+ * attempt log, and the delivery's new state. `now()` is the time the transaction began, just before
+ * the claim, so the attempt's time is when it started.
+ */
 export async function recordAttempt(tx: Transaction, id: string, outcome: AttemptOutcome): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO "WebhookDeliveryAttempt" ("deliveryId", "attemptedAt", "durationMs", "statusCode", "error", "responseSnippet")
+    VALUES (${id}, ${NOW}, ${outcome.durationMs}, ${outcome.statusCode}, ${outcome.delivered ? null : outcome.error}, ${outcome.responseSnippet})`;
   if (outcome.delivered) {
     await tx.$executeRaw`
       UPDATE "WebhookDelivery"
@@ -160,4 +183,30 @@ export async function recordAttempt(tx: Transaction, id: string, outcome: Attemp
 export async function recordUndeliverable(tx: Transaction, id: string, why: string): Promise<void> {
   await tx.$executeRaw`
     UPDATE "WebhookDelivery" SET "status" = 'failed', "lastError" = ${why}, "nextAttemptAt" = NULL WHERE "id" = ${id}`;
+}
+
+/** Settled (not pending) deliveries created more than `days` days ago, by the database's clock. */
+const expired = (days: number) => Prisma.sql`"createdAt" < ${NOW} - make_interval(days => ${days}) AND "status" <> 'pending'`;
+
+/** Whether any delivery is past its retention: the retention loop's cheap question (on the createdAt index). */
+export async function anyDeliveryExpired(db: Db, days: number): Promise<boolean> {
+  const [row] = await db.$queryRaw<{ due: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM "WebhookDelivery" WHERE ${expired(days)}) AS "due"`;
+  return row?.due === true;
+}
+
+/**
+ * Deletes up to `batch` of the oldest deliveries past their retention, with their attempts (by
+ * cascade), in one short statement; returns how many. A pending delivery is kept whatever its age
+ * (it is work not yet done). Safe with any number of replicas running it at once: rows another
+ * transaction holds (a replica's batch, a redelivery) are skipped rather than waited for, and a row
+ * already deleted is simply not found again, so running it twice deletes nothing twice.
+ */
+export function deleteExpiredDeliveries(db: Db, days: number, batch: number): Promise<number> {
+  return db.$executeRaw`
+    DELETE FROM "WebhookDelivery" WHERE "id" IN (
+      SELECT "id" FROM "WebhookDelivery" WHERE ${expired(days)}
+      ORDER BY "createdAt"
+      LIMIT ${batch}
+      FOR UPDATE SKIP LOCKED)`;
 }

@@ -3,8 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorName } from '../auth/principal.ts';
 import { expectedVersion, setVersionHeaders } from '../http/etag.ts';
-import { errorResponses } from '../http/schemas.ts';
+import { errorResponses, PaginationQuerySchema } from '../http/schemas.ts';
 import {
+  AttemptPageSchema,
   CreatedWebhookSchema,
   CreateWebhookSchema,
   DeliveryDetailSchema,
@@ -146,7 +147,10 @@ export default async function webhookRoutes(fastify: FastifyInstance, opts: { se
       schema: {
         tags,
         summary: 'List a webhook’s deliveries',
-        description: 'The delivery log, newest first: each event sent (or to send) and how its last attempt went.',
+        description:
+          'The delivery log, newest first: each event sent (or to send) and how its last attempt went; ' +
+          'GET .../deliveries/{deliveryId}/attempts lists every attempt of one. Settled deliveries are kept for ' +
+          'SWITCHYARD_WEBHOOK_RETENTION_DAYS (14 by default).',
         params: WebhookParamsSchema,
         querystring: ListDeliveriesQuerySchema,
         response: { 200: DeliveryPageSchema, ...errorResponses(400, 401, 403, 404) },
@@ -167,6 +171,23 @@ export default async function webhookRoutes(fastify: FastifyInstance, opts: { se
       },
     },
     async (request) => webhooks.delivery(request.params.id, request.params.deliveryId),
+  );
+
+  app.get(
+    '/:id/deliveries/:deliveryId/attempts',
+    {
+      schema: {
+        tags,
+        summary: 'List a delivery’s attempts',
+        description:
+          'Every attempt of the delivery, newest first (redeliveries included): when, the HTTP status or why there was none, ' +
+          'how long it took, and the start of the answer’s body (at most 1 KiB).',
+        params: DeliveryParamsSchema,
+        querystring: PaginationQuerySchema,
+        response: { 200: AttemptPageSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => webhooks.attempts(request.params.id, request.params.deliveryId, request.query),
   );
 
   app.post(

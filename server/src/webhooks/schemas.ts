@@ -107,7 +107,7 @@ export const DeliverySchema = z
     webhookId: z.string(),
     event: z.string().describe('the audit action'),
     status: z.enum(DELIVERY_STATUSES).describe('pending: waiting for its (next) attempt; delivered: a 2xx answer; failed: out of attempts'),
-    attempts: z.number().int(),
+    attempts: z.number().int().describe('attempts since it was queued (or last redelivered); every attempt is in its attempt log'),
     lastStatusCode: z.number().int().nullable().describe('the HTTP status of the last attempt; null when it got no answer'),
     lastError: z.string().nullable().describe('why the last attempt failed (status, timeout, connection error); null after a success'),
     createdAt: z.iso.datetime(),
@@ -123,6 +123,20 @@ export const DeliveryDetailSchema = DeliverySchema.extend({
 
 export const DeliveryPageSchema = page(DeliverySchema).describe('WebhookDeliveryPage');
 
+export const AttemptSchema = z
+  .object({
+    id: z.string().describe('grows with every attempt recorded'),
+    deliveryId: z.string(),
+    attemptedAt: z.iso.datetime().describe('when the attempt started'),
+    durationMs: z.number().int().describe('from sending the request to the end of the answer (or of the wait for one)'),
+    statusCode: z.number().int().nullable().describe('the receiver’s HTTP status; null when it gave none (timeout, refused connection)'),
+    error: z.string().nullable().describe('why the attempt failed (status, timeout, connection error); null when it succeeded'),
+    responseSnippet: z.string().nullable().describe('the start of the receiver’s answer body (at most 1 KiB); null when it sent none'),
+  })
+  .describe('WebhookDeliveryAttempt');
+
+export const AttemptPageSchema = page(AttemptSchema).describe('WebhookDeliveryAttemptPage');
+
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export type CreateWebhookInput = z.infer<typeof CreateWebhookSchema>;
@@ -133,3 +147,5 @@ export type CreatedWebhookView = z.infer<typeof CreatedWebhookSchema>;
 export type DeliveryView = z.infer<typeof DeliverySchema>;
 export type DeliveryDetailView = z.infer<typeof DeliveryDetailSchema>;
 export type DeliveryPage = z.infer<typeof DeliveryPageSchema>;
+export type AttemptView = z.infer<typeof AttemptSchema>;
+export type AttemptPage = z.infer<typeof AttemptPageSchema>;

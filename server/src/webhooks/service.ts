@@ -3,11 +3,13 @@ import type { ChangeWriter, WriteContext } from '../changes/write-unit.ts';
 import type { Db, PrismaClient, Transaction } from '../db/prisma.ts';
 import { NotFoundError } from '../errors/index.ts';
 import {
+  type AttemptRow,
   type DeliveryRow,
   deleteWebhook,
   findDelivery,
   findWebhook,
   insertWebhook,
+  listAttempts,
   listDeliveries,
   listWebhooks,
   lockWebhook,
@@ -16,6 +18,8 @@ import {
   type WebhookRow,
 } from './repository.ts';
 import type {
+  AttemptPage,
+  AttemptView,
   CreatedWebhookView,
   CreateWebhookInput,
   DeliveryDetailView,
@@ -55,6 +59,16 @@ const toDeliveryView = (row: DeliveryRow): DeliveryView => ({
   nextAttemptAt: row.nextAttemptAt?.toISOString() ?? null,
   lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
   deliveredAt: row.deliveredAt?.toISOString() ?? null,
+});
+
+const toAttemptView = (row: AttemptRow): AttemptView => ({
+  id: String(row.id),
+  deliveryId: row.deliveryId,
+  attemptedAt: row.attemptedAt.toISOString(),
+  durationMs: row.durationMs,
+  statusCode: row.statusCode,
+  error: row.error,
+  responseSnippet: row.responseSnippet,
 });
 
 /** Each event once, in the order given; `*` alone when it is among them (it already means every event). */
@@ -162,6 +176,14 @@ export class WebhookService {
     await requireWebhook(this.deps.prisma, id);
     const row = await requireDelivery(this.deps.prisma, id, deliveryId);
     return { ...toDeliveryView(row), payload: row.payload };
+  }
+
+  /** Every attempt of the delivery, newest first. */
+  async attempts(id: string, deliveryId: string, page: { limit: number; offset: number }): Promise<AttemptPage> {
+    await requireWebhook(this.deps.prisma, id);
+    await requireDelivery(this.deps.prisma, id, deliveryId);
+    const { total, rows } = await listAttempts(this.deps.prisma, deliveryId, page);
+    return { items: rows.map(toAttemptView), total, limit: page.limit, offset: page.offset };
   }
 
   /** Queues the delivery again, due now, with a fresh set of attempts (whatever its state: a receiver may have lost it). */

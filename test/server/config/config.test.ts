@@ -34,6 +34,11 @@ describe('configuration from environment variables', () => {
       SWITCHYARD_SESSION_HOURS: 12,
       SWITCHYARD_METRICS_MINUTE_RETENTION_HOURS: 48,
       SWITCHYARD_METRICS_RETENTION_DAYS: 90,
+      SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS: 10,
+      SWITCHYARD_WEBHOOK_RETRY_BASE_SECONDS: 5,
+      SWITCHYARD_WEBHOOK_RETRY_MAX_SECONDS: 3600,
+      SWITCHYARD_WEBHOOK_MAX_ATTEMPTS: 8,
+      SWITCHYARD_WEBHOOK_RETENTION_DAYS: 14,
       SWITCHYARD_TRUST_PROXY: false,
     });
   });
@@ -106,10 +111,45 @@ describe('configuration from environment variables', () => {
     ['SWITCHYARD_METRICS_MINUTE_RETENTION_HOURS', '48h'],
     ['SWITCHYARD_METRICS_RETENTION_DAYS', '0'],
     ['SWITCHYARD_METRICS_RETENTION_DAYS', '90.5'],
+    ['SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS', '0'],
+    ['SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS', '61'],
+    ['SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS', '10s'],
+    ['SWITCHYARD_WEBHOOK_RETRY_BASE_SECONDS', '0'],
+    ['SWITCHYARD_WEBHOOK_RETRY_BASE_SECONDS', '2.5'],
+    ['SWITCHYARD_WEBHOOK_RETRY_MAX_SECONDS', '86401'],
+    ['SWITCHYARD_WEBHOOK_RETRY_MAX_SECONDS', '1'],
+    ['SWITCHYARD_WEBHOOK_MAX_ATTEMPTS', '0'],
+    ['SWITCHYARD_WEBHOOK_MAX_ATTEMPTS', '51'],
+    ['SWITCHYARD_WEBHOOK_RETENTION_DAYS', '0'],
+    ['SWITCHYARD_WEBHOOK_RETENTION_DAYS', 'forever'],
   ])('names %s when it is %j', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('reads the webhook settings, and refuses a retry cap below the first retry delay', () => {
+    const env = {
+      SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS: '30',
+      SWITCHYARD_WEBHOOK_RETRY_BASE_SECONDS: '60',
+      SWITCHYARD_WEBHOOK_RETRY_MAX_SECONDS: '7200',
+      SWITCHYARD_WEBHOOK_MAX_ATTEMPTS: '12',
+      SWITCHYARD_WEBHOOK_RETENTION_DAYS: '30',
+    };
+    expect(loadConfig(env)).toMatchObject({
+      SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS: 30,
+      SWITCHYARD_WEBHOOK_RETRY_BASE_SECONDS: 60,
+      SWITCHYARD_WEBHOOK_RETRY_MAX_SECONDS: 7200,
+      SWITCHYARD_WEBHOOK_MAX_ATTEMPTS: 12,
+      SWITCHYARD_WEBHOOK_RETENTION_DAYS: 30,
+    });
+    expect(problemsOf({ ...env, SWITCHYARD_WEBHOOK_RETRY_MAX_SECONDS: '30' })).toEqual([
+      'SWITCHYARD_WEBHOOK_RETRY_MAX_SECONDS: must be at least SWITCHYARD_WEBHOOK_RETRY_BASE_SECONDS',
+    ]);
+    // A bad value gets its own message only, not the comparison's too.
+    expect(problemsOf({ SWITCHYARD_WEBHOOK_RETRY_BASE_SECONDS: '7200' })).toEqual([
+      'SWITCHYARD_WEBHOOK_RETRY_BASE_SECONDS: must be a whole number of seconds from 1 to 3600',
+    ]);
   });
 
   it('reads the proxies to trust as addresses, CIDR ranges or named ranges, and refuses anything else', () => {

@@ -450,6 +450,19 @@ describe('every model round-trips through Prisma Client', () => {
     });
     expectFullRow('WebhookDelivery', delivery);
     expect(await prisma.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } })).toEqual(delivery);
+    const attempt = await prisma.webhookDeliveryAttempt.create({
+      data: {
+        deliveryId: delivery.id,
+        attemptedAt: later,
+        durationMs: 10_000,
+        statusCode: 500,
+        error: 'HTTP 500',
+        responseSnippet: 'ünïcödé ✓ {"error":"busy"}',
+      },
+    });
+    expectFullRow('WebhookDeliveryAttempt', attempt);
+    expect(await prisma.webhookDeliveryAttempt.findUniqueOrThrow({ where: { id: attempt.id } })).toEqual(attempt);
+    expect(typeof attempt.id).toBe('bigint');
 
     expect([...seen].sort(), 'every model of schema.prisma has a round trip here').toEqual(schema.models.map((m) => m.name).sort());
 
@@ -492,6 +505,7 @@ describe('every model round-trips through Prisma Client', () => {
     expect(await prisma.flagTrigger.count()).toBe(0);
     await prisma.webhook.delete({ where: { id: webhook.id } });
     expect(await prisma.webhookDelivery.count()).toBe(0);
+    expect(await prisma.webhookDeliveryAttempt.count()).toBe(0);
 
     await prisma.flag.delete({ where: { id: flag.id } });
     await prisma.auditEvent.deleteMany({ where: { id: { in: [bigId, generated.id] } } });

@@ -20,6 +20,16 @@ function verifies(secret: string, header: unknown, rawBody: string): boolean {
   return fresh && timingSafeEqual(Buffer.from(v1, 'hex'), Buffer.from(expected, 'hex'));
 }
 
+type Attempt = {
+  id: string;
+  deliveryId: string;
+  attemptedAt: string;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  responseSnippet: string | null;
+};
+
 type Delivery = {
   id: string;
   event: string;
@@ -56,6 +66,13 @@ function suite(webhooks: Record<string, number>) {
     async deliveries(webhookId: string, query = ''): Promise<Delivery[]> {
       const res = await s.t.request('GET', `/api/webhooks/${webhookId}/deliveries${query}`);
       expect(res.statusCode, res.body).toBe(200);
+      return res.json().items;
+    },
+    /** Every attempt of the delivery, newest first, as the API lists them. */
+    async attempts(webhookId: string, deliveryId: string): Promise<Attempt[]> {
+      const res = await s.t.request('GET', `/api/webhooks/${webhookId}/deliveries/${deliveryId}/attempts`);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().total).toBe(res.json().items.length);
       return res.json().items;
     },
     /** The webhook's only delivery once it is no longer pending. */
@@ -163,6 +180,36 @@ describe('deliveries', () => {
       expect(verifies(hook.signingSecret, attempt.headers['x-switchyard-signature'], attempt.body)).toBe(true);
       expect(JSON.parse(attempt.body)).toEqual(JSON.parse(attempts[0]!.body));
     }
+
+    // The log keeps every attempt, not only the last: newest first, each with its answer.
+    const log = await s.attempts(hook.id, delivery.id);
+    expect(log.map(({ statusCode, error, responseSnippet }) => ({ statusCode, error, responseSnippet }))).toEqual([
+      { statusCode: 200, error: null, responseSnippet: 'ok' },
+      { statusCode: 500, error: 'HTTP 500', responseSnippet: 'nope' },
+      { statusCode: 500, error: 'HTTP 500', responseSnippet: 'nope' },
+    ]);
+    for (const attempt of log) {
+      expect(attempt.deliveryId).toBe(delivery.id);
+      expect(attempt.durationMs).toBeGreaterThanOrEqual(0);
+    }
+    const times = log.map((a) => Date.parse(a.attemptedAt)).reverse();
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(new Set(log.map((a) => a.id)).size).toBe(3);
+  });
+
+  it('logs how long an attempt took and only the first KiB of the answer, cut on a character boundary', async () => {
+    // 3-byte characters: 1024 bytes end inside the 342nd, which is left out rather than garbled.
+    const body = '€'.repeat(5000);
+    const receiver = await s.receiver(() => new Promise((resolve) => setTimeout(() => resolve({ status: 202, body }), 100)));
+    const hook = await s.createWebhook({ url: receiver.url, events: ['flag.toggled'] });
+    await s.flip();
+    const delivery = await s.settled(hook.id);
+    expect(delivery).toMatchObject({ status: 'delivered', lastStatusCode: 202 });
+    const [attempt, ...others] = await s.attempts(hook.id, delivery.id);
+    expect(others).toEqual([]);
+    expect(attempt!.responseSnippet).toBe('€'.repeat(341));
+    expect(attempt!.durationMs).toBeGreaterThanOrEqual(100);
+    expect(attempt!.durationMs).toBeLessThan(5_000);
   });
 
   it('queues nothing for a write that rolls back', async () => {
@@ -227,6 +274,8 @@ describe('deliveries', () => {
     expect(await s.settled(hook.id)).toMatchObject({ id: delivery.id, status: 'delivered', attempts: 1 });
     const [first, second] = receiver.deliveriesOf(delivery.id);
     expect(JSON.parse(second!.body)).toEqual(JSON.parse(first!.body));
+    // The attempt count starts again; the log keeps the attempts of before the redelivery too.
+    expect((await s.attempts(hook.id, delivery.id)).map((a) => a.statusCode)).toEqual([200, 200]);
 
     const unknown = '00000000-0000-4000-8000-000000000000';
     expect((await s.t.request('POST', `/api/webhooks/${hook.id}/deliveries/${unknown}/redeliver`)).statusCode).toBe(404);
@@ -266,6 +315,8 @@ describe('deliveries', () => {
     expect(delivery).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 503 });
     expect(delivery.lastError).toMatch(/webhook was disabled/);
     expect(receiver.received).toHaveLength(1);
+    // One attempt was made; the delivery not sent afterwards is no attempt.
+    expect((await s.attempts(hook.id, delivery.id)).map((a) => a.statusCode)).toEqual([503]);
   });
 });
 
@@ -281,6 +332,13 @@ describe('a receiver that never answers', () => {
     expect(delivery).toMatchObject({ status: 'failed', attempts: 3, lastStatusCode: null, deliveredAt: null });
     expect(delivery.lastError).toBe('timed out: no answer within 200 ms');
     expect(receiver.deliveriesOf(delivery.id)).toHaveLength(3);
+    const log = await s.attempts(hook.id, delivery.id);
+    expect(log).toHaveLength(3);
+    for (const attempt of log) {
+      expect(attempt).toMatchObject({ statusCode: null, error: 'timed out: no answer within 200 ms', responseSnippet: null });
+      // The timer that aborts the request never fires early.
+      expect(attempt.durationMs).toBeGreaterThanOrEqual(199);
+    }
     expect((await s.deliveries(hook.id, '?status=failed')).map((d) => d.id)).toEqual([delivery.id]);
     expect(await s.deliveries(hook.id, '?status=pending')).toEqual([]);
   });
@@ -294,5 +352,8 @@ describe('a receiver that never answers', () => {
     const delivery = await s.settled(hook.id);
     expect(delivery).toMatchObject({ status: 'failed', attempts: 3, lastStatusCode: null });
     expect(delivery.lastError).toMatch(/ECONNREFUSED/);
+    const log = await s.attempts(hook.id, delivery.id);
+    expect(log).toHaveLength(3);
+    for (const attempt of log) expect(attempt).toMatchObject({ statusCode: null, error: delivery.lastError, responseSnippet: null });
   });
 });

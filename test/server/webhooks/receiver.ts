@@ -4,11 +4,14 @@ import type { AddressInfo } from 'node:net';
 /** A request the receiver got: its headers and its raw body, byte for byte. */
 export type Received = { headers: IncomingHttpHeaders; body: string; path: string };
 
+/** A status code (the body is then `ok` below 300, else `nope`), or a status code with a body of its own. */
+type Answer = number | { status: number; body: string };
+
 /**
- * What the receiver does with the n-th request (0-based): answer with a status code (now, or when the
- * promise settles), or `hang` (never answer; the request stays open until the sender gives up).
+ * What the receiver does with the n-th request (0-based): answer (now, or when the promise settles),
+ * or `hang` (never answer; the request stays open until the sender gives up).
  */
-export type Behaviour = (n: number, request: Received) => number | Promise<number> | 'hang';
+export type Behaviour = (n: number, request: Received) => Answer | Promise<Answer> | 'hang';
 
 export type Receiver = {
   url: string;
@@ -33,8 +36,9 @@ export async function startReceiver(behaviour: Behaviour = () => 200): Promise<R
         hanging.add(res);
         return;
       }
-      void Promise.resolve(answer).then((status) => {
-        if (!res.destroyed) res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'nope');
+      void Promise.resolve(answer).then((answer) => {
+        const { status, body } = typeof answer === 'number' ? { status: answer, body: answer < 300 ? 'ok' : 'nope' } : answer;
+        if (!res.destroyed) res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
       });
     });
   });

@@ -179,6 +179,18 @@ describe('webhooks API', () => {
     // A delivery is found only under its own webhook.
     const other = await create();
     expect((await t.request('GET', `/api/webhooks/${other.id}/deliveries/${all[0].id}`)).statusCode).toBe(404);
+    // Its attempts likewise; not yet attempted, it has none.
+    expect((await t.request('GET', `/api/webhooks/${hook.id}/deliveries/${all[0].id}/attempts`)).json()).toEqual({
+      items: [],
+      total: 0,
+      limit: 50,
+      offset: 0,
+    });
+    expect((await t.request('GET', `/api/webhooks/${other.id}/deliveries/${all[0].id}/attempts`)).statusCode).toBe(404);
+    expect((await t.request('GET', `/api/webhooks/${hook.id}/deliveries/${UNKNOWN}/attempts`)).statusCode).toBe(404);
+    const badLimit = await t.request('GET', `/api/webhooks/${hook.id}/deliveries/${all[0].id}/attempts?limit=0`);
+    expect(badLimit.statusCode).toBe(400);
+    expect(badLimit.json().details[0].path).toBe('query.limit');
 
     expect((await t.request('DELETE', `/api/webhooks/${hook.id}`)).statusCode).toBe(204);
     expect(await t.db.prisma.webhookDelivery.count({ where: { webhookId: hook.id } })).toBe(0);
@@ -201,11 +213,16 @@ describe('webhooks API', () => {
         '/api/webhooks/{id}/deliveries',
         '/api/webhooks/{id}/deliveries/{deliveryId}',
         '/api/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+        '/api/webhooks/{id}/deliveries/{deliveryId}/attempts',
       ]),
+    );
+    expect(doc.paths['/api/webhooks/{id}/deliveries/{deliveryId}/attempts'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['id', 'deliveryId', 'limit', 'offset']),
     );
     const schemaOf = (path: string, method: string, status: string) =>
       doc.paths[path][method].responses[status].content['application/json'].schema;
     expect(schemaOf('/api/webhooks/', 'post', '201').description).toBe('CreatedWebhook');
+    expect(schemaOf('/api/webhooks/{id}/deliveries/{deliveryId}/attempts', 'get', '200').description).toBe('WebhookDeliveryAttemptPage');
     expect(schemaOf('/api/webhooks/', 'post', '201').properties).toHaveProperty('signingSecret');
     expect(schemaOf('/api/webhooks/{id}', 'get', '200').properties).not.toHaveProperty('signingSecret');
     expect(schemaOf('/api/webhooks/{id}', 'patch', '412').description).toBe('Error');
