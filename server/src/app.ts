@@ -134,7 +134,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Patches are built inside each write's transaction, from the rows about to commit.
   await app.register(changesPlugin, { changeBus: bus.changeBus, beforeCommit: attachPatches });
   await app.register(authRateLimitPlugin, options.authRateLimit ?? {});
-  const sessions = new SessionService({ prisma: app.prisma, lifetimeHours: options.sessions?.lifetimeHours });
+  const sessions = new SessionService({ prisma: app.prisma, changes: app.changes, lifetimeHours: options.sessions?.lifetimeHours });
   await app.register(authPlugin, { sessions: sessions.lookup });
   await app.register(snapshotsPlugin, { redis: options.redis ?? null, namespace: redisNamespace, options: options.streaming ?? {} });
   await app.register(streamingPlugin, { options: options.streaming ?? {} });

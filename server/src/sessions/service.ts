@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SessionOutcome } from '../auth/plugin.ts';
 import { type Principal, principalOf } from '../auth/principal.ts';
+import type { ChangeWriter } from '../changes/write-unit.ts';
 import type { PrismaClient } from '../db/prisma.ts';
 import {
   deleteExpiredSessions,
@@ -30,15 +31,22 @@ function toView(principal: Principal, csrfToken: string, expiresAt: Date): Sessi
   };
 }
 
+/** What the audit log keeps of a sign-in or sign-out: who and with which roles, never a secret or the CSRF token. */
+function auditedSession(principal: Principal, expiresAt: Date) {
+  const person = principal.person ?? { role: 'viewer' as const, environmentRoles: {} };
+  return { tokenId: principal.tokenId, name: principal.name, role: person.role, environmentRoles: person.environmentRoles, expiresAt };
+}
+
 /**
  * Console sessions: a personal token is exchanged once for a cookie secret (256 bits, stored only as
  * its SHA-256, like tokens) and a CSRF token. A session lasts `lifetimeHours` from sign-in, whatever
  * its use; it ends at once when its token is revoked, since every request reads the token with it.
+ * Signing in and out are audited under the person's token name (`session.signed-in`, `session.signed-out`).
  */
 export class SessionService {
   readonly lifetimeMs: number;
 
-  constructor(private readonly deps: { prisma: PrismaClient; lifetimeHours?: number }) {
+  constructor(private readonly deps: { prisma: PrismaClient; changes: ChangeWriter; lifetimeHours?: number | undefined }) {
     this.lifetimeMs = (deps.lifetimeHours ?? DEFAULT_SESSION_HOURS) * 3_600_000;
   }
 
@@ -51,8 +59,17 @@ export class SessionService {
     const secret = newSecret();
     const csrfToken = newSecret();
     const expiresAt = new Date(now.getTime() + this.lifetimeMs);
-    await insertSession(this.deps.prisma, { secret, tokenId: row.id, csrfToken, expiresAt });
-    return { secret, view: toView(principalOf(row), csrfToken, expiresAt) };
+    const principal = principalOf(row);
+    await this.deps.changes.run(principal.name, async (w) => {
+      await insertSession(w.tx, { secret, tokenId: row.id, csrfToken, expiresAt });
+      await w.audit({
+        action: 'session.signed-in',
+        resourceType: 'session',
+        resourceKey: row.id,
+        after: auditedSession(principal, expiresAt),
+      });
+    });
+    return { secret, view: toView(principal, csrfToken, expiresAt) };
   }
 
   /** What the cookie stands for; an expired session or one of a revoked token is deleted on the way. */
@@ -79,6 +96,16 @@ export class SessionService {
 
   async signOut(secret: string): Promise<void> {
     const row = await findSessionBySecret(this.deps.prisma, secret);
-    if (row) await deleteSession(this.deps.prisma, row.id);
+    if (!row) return;
+    const principal = principalOf(row.token);
+    await this.deps.changes.run(principal.name, async (w) => {
+      await deleteSession(w.tx, row.id);
+      await w.audit({
+        action: 'session.signed-out',
+        resourceType: 'session',
+        resourceKey: row.tokenId,
+        before: auditedSession(principal, row.expiresAt),
+      });
+    });
   }
 }

@@ -66,6 +66,22 @@ export function listActiveAdminRoles(db: Db, options: { except?: string } = {}) 
   return db.apiToken.findMany({ where: { kind: 'admin', revokedAt: null, ...except }, select: { role: true, environmentRoles: true } });
 }
 
+/** Sets a person's roles; `environmentRoles` replaces the stored map when given. */
+export function updateTokenRoles(
+  tx: Transaction,
+  id: string,
+  roles: { role?: Role | undefined; environmentRoles?: Record<string, Role> | undefined },
+): Promise<TokenRow> {
+  return tx.apiToken.update({
+    where: { id },
+    data: {
+      ...(roles.role !== undefined ? { role: roles.role } : {}),
+      ...(roles.environmentRoles !== undefined ? { environmentRoles: roles.environmentRoles } : {}),
+    },
+    include: withEnvironmentKey,
+  });
+}
+
 /** Sets revokedAt unless it is already set; returns whether this call revoked it. */
 export async function revokeToken(tx: Transaction, id: string, at: Date): Promise<boolean> {
   const { count } = await tx.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });

@@ -5,7 +5,14 @@ import { withinRights } from '../auth/permissions.ts';
 import { actorName } from '../auth/principal.ts';
 import { forbidden } from '../http/http-error.ts';
 import { errorResponses } from '../http/schemas.ts';
-import { CreatedTokenSchema, CreateTokenSchema, ListTokensQuerySchema, TokenParamsSchema, TokenSchema } from './schemas.ts';
+import {
+  CreatedTokenSchema,
+  CreateTokenSchema,
+  ListTokensQuerySchema,
+  TokenParamsSchema,
+  TokenSchema,
+  UpdateTokenSchema,
+} from './schemas.ts';
 import type { TokenService } from './service.ts';
 
 const tags = ['tokens'];
@@ -55,6 +62,25 @@ export default async function tokenRoutes(fastify: FastifyInstance, opts: { serv
       }
       return reply.code(201).send(await tokens.create(actorName(request.principal), body));
     },
+  );
+
+  app.patch(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: "Change a person's roles",
+        description:
+          'Sets the `role` and/or `environmentRoles` of an admin token (a person); `environmentRoles`, when sent, replaces the whole map. ' +
+          'Takes effect from the next request, sessions included. Audited as `token.updated`. ' +
+          'Refused (409) for server and client keys (they have no role), for a revoked token, and when it would leave no active ' +
+          'token that is an admin in every environment.',
+        params: TokenParamsSchema,
+        body: UpdateTokenSchema,
+        response: { 200: TokenSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => tokens.updateRoles(actorName(request.principal), request.params.id, request.body),
   );
 
   app.delete(

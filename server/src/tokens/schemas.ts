@@ -55,6 +55,19 @@ export const CreateTokenSchema = z
     }
   });
 
+/** A person's new roles: either or both; `environmentRoles`, when sent, replaces the whole map. */
+export const UpdateTokenSchema = z
+  .object({
+    role: TokenRoleSchema.optional().describe('what the person may do by default'),
+    environmentRoles: EnvironmentRolesSchema.optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.role === undefined && body.environmentRoles === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['role'], message: 'send `role`, `environmentRoles` or both' });
+    }
+  });
+
 export const ListTokensQuerySchema = z.object({
   kind: TokenKindSchema.optional(),
   environment: KeySchema.optional(),

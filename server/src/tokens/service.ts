@@ -1,4 +1,4 @@
-import { isFullAdmin, parseEnvironmentRoles, type Role } from '../auth/permissions.ts';
+import { isFullAdmin, type Person, parseEnvironmentRoles, type Role } from '../auth/permissions.ts';
 import { generateSecret, type TokenKind } from '../auth/secrets.ts';
 import type { ChangeWriter, WriteContext } from '../changes/write-unit.ts';
 import { lockForTransaction } from '../db/locks.ts';
@@ -14,6 +14,7 @@ import {
   listTokens,
   revokeToken,
   type TokenRow,
+  updateTokenRoles,
 } from './repository.ts';
 import type { CreatedTokenView, TokenView } from './schemas.ts';
 
@@ -73,6 +74,25 @@ async function refuseRevokingLastAdmin(tx: Transaction, revokingId: string): Pro
   }
 }
 
+/**
+ * Refuses to take the last active admin of every environment down to less (same lock as revocations:
+ * two admins demoting each other at once cannot both succeed).
+ */
+async function refuseDemotingLastAdmin(tx: Transaction, token: TokenRow, after: Person): Promise<void> {
+  if (isFullAdmin(after)) return;
+  await lockForTransaction(tx, 'adminTokens');
+  if (!isFullAdmin(personOf(token))) return;
+  if ((await countFullAdmins(tx, { except: token.id })) === 0) {
+    throw new ConflictError(
+      'This is the last token that is an admin in every environment: give another token that role before changing this one, ' +
+        'or nobody could manage tokens any more',
+      [{ path: 'params.id', message: 'the last admin of every environment cannot lose that role' }],
+    );
+  }
+}
+
+const personOf = (token: TokenRow): Person => ({ role: token.role, environmentRoles: parseEnvironmentRoles(token.environmentRoles) });
+
 export class TokenService {
   constructor(private readonly deps: { prisma: PrismaClient; changes: ChangeWriter }) {}
 
@@ -107,6 +127,35 @@ export class TokenService {
       const view = toNewTokenView(row);
       await w.audit({ action: 'token.created', resourceType: 'token', resourceKey: row.id, environmentKey: view.environment, after: view });
       return { ...view, secret };
+    });
+  }
+
+  /**
+   * Changes a person's role and environment roles (`environmentRoles` replaces the map). Server and client
+   * keys have no role (409), nor can a revoked token change (409), nor may the last admin of every
+   * environment lose that role (409). Takes effect from the person's next request: no replica caches people.
+   */
+  updateRoles(actor: string, id: string, input: { role?: Role | undefined; environmentRoles?: Record<string, Role> | undefined }) {
+    return this.deps.changes.run(actor, async (w) => {
+      const token = await requireToken(w.tx, id);
+      if (token.kind !== 'admin') {
+        const field = input.role !== undefined ? 'body.role' : 'body.environmentRoles';
+        throw new ConflictError(`Token "${token.id}" is a ${token.kind} key: only admin tokens (people) have roles`, [
+          { path: field, message: `${token.kind} keys read their environment only and have no role` },
+        ]);
+      }
+      if (token.revokedAt) {
+        throw new ConflictError(`Token "${token.id}" is revoked: its roles cannot change`, [{ path: 'params.id', message: 'revoked' }]);
+      }
+      if (input.environmentRoles !== undefined) await requireEnvironments(w.tx, input.environmentRoles);
+      const current = personOf(token);
+      await refuseDemotingLastAdmin(w.tx, token, {
+        role: input.role ?? current.role,
+        environmentRoles: input.environmentRoles ?? current.environmentRoles,
+      });
+      const after = toTokenView(await updateTokenRoles(w.tx, token.id, input));
+      await w.audit({ action: 'token.updated', resourceType: 'token', resourceKey: token.id, before: toTokenView(token), after });
+      return after;
     });
   }
 

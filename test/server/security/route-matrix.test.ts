@@ -209,6 +209,9 @@ describe('the route x credential matrix', () => {
       expect(urls).toContain(url);
     }
     expect(routes.length).toBeGreaterThan(30);
+    // Changing a person's roles is a token write: admins of every environment only (writeNeed, below).
+    expect(routes.some((r) => r.method === 'PATCH' && r.url === '/api/tokens/:id')).toBe(true);
+    expect(writeNeed('PATCH', '/api/tokens/:id')).toEqual(['admin', 'every']);
   });
 
   it('lets each credential reach exactly what it should on every HTTP route', async () => {
