@@ -268,3 +268,60 @@ export async function guardedMetricSums(db: Db, q: GuardedQuery): Promise<(Value
     sumSquares: row._sum.sumSquares ?? 0,
   }));
 }
+
+/** A guarded flag's statistics over time: rows per step of `stepMs` from `origin` (step 0 also holds what came before it). */
+type GuardedHistoryQuery = GuardedQuery & { origin: Date; until: Date; stepMs: number };
+
+export type GuardedHistoryRows = {
+  exposed: { step: number; variation: number; contexts: number }[];
+  converted: { step: number; variation: number; metricKey: string; contexts: number }[];
+  sums: (ValueSums & { step: number; variation: number; metricKey: string })[];
+};
+
+/**
+ * What exposedContexts, convertedContexts and guardedMetricSums count, per step: a context counts as
+ * converted from when both its exposure and its event were first seen; metric sums are per minute, so
+ * a minute's sums count from the step holding its start. Rows after `until` are left out.
+ */
+export async function guardedHistoryRows(db: Db, q: GuardedHistoryQuery): Promise<GuardedHistoryRows> {
+  const step = (column: Prisma.Sql) =>
+    Prisma.sql`GREATEST(0, FLOOR((EXTRACT(EPOCH FROM ${column}) * 1000 - ${q.origin.getTime()}) / ${q.stepMs}))::int`;
+  const after = (column: Prisma.Sql) => (q.since ? Prisma.sql`AND ${column} >= ${q.since}` : Prisma.empty);
+  const [exposed, converted, sums] = await Promise.all([
+    db.$queryRaw<{ step: number; variation: number; contexts: bigint }[]>`
+      SELECT ${step(Prisma.sql`"firstAt"`)} AS "step", "variation", COUNT(*)::bigint AS "contexts"
+      FROM "GuardedExposure"
+      WHERE "environmentId" = ${q.environmentId} AND "flagKey" = ${q.flagKey} AND "firstAt" <= ${q.until} ${after(Prisma.sql`"firstAt"`)}
+      GROUP BY 1, 2`,
+    db.$queryRaw<{ step: number; variation: number; metricKey: string; contexts: bigint }[]>`
+      SELECT ${step(Prisma.sql`GREATEST(m."firstAt", e."firstAt")`)} AS "step", m."variation", m."metricKey", COUNT(*)::bigint AS "contexts"
+      FROM "GuardedMetricContext" m
+      JOIN "GuardedExposure" e ON e."environmentId" = m."environmentId" AND e."flagKey" = m."flagKey"
+        AND e."variation" = m."variation" AND e."contextHash" = m."contextHash"
+      WHERE m."environmentId" = ${q.environmentId} AND m."flagKey" = ${q.flagKey}
+        AND m."firstAt" <= ${q.until} AND e."firstAt" <= ${q.until}
+        ${after(Prisma.sql`m."firstAt"`)} ${after(Prisma.sql`e."firstAt"`)}
+      GROUP BY 1, 2, 3`,
+    db.$queryRaw<
+      { step: number; variation: number; metricKey: string; count: bigint; valueCount: bigint; sum: number; sumSquares: number }[]
+    >`
+      SELECT ${step(Prisma.sql`"bucketStart"`)} AS "step", "variation", "metricKey",
+        SUM("count")::bigint AS "count", SUM("valueCount")::bigint AS "valueCount", SUM("sum") AS "sum", SUM("sumSquares") AS "sumSquares"
+      FROM "GuardedMetricRollup"
+      WHERE "environmentId" = ${q.environmentId} AND "flagKey" = ${q.flagKey} AND "bucketStart" <= ${q.until} ${after(Prisma.sql`"bucketStart"`)}
+      GROUP BY 1, 2, 3`,
+  ]);
+  return {
+    exposed: exposed.map((row) => ({ ...row, contexts: toNumber(row.contexts) })),
+    converted: converted.map((row) => ({ ...row, contexts: toNumber(row.contexts) })),
+    sums: sums.map((row) => ({
+      step: row.step,
+      variation: row.variation,
+      metricKey: row.metricKey,
+      count: toNumber(row.count),
+      valueCount: toNumber(row.valueCount),
+      sum: Number(row.sum),
+      sumSquares: Number(row.sumSquares),
+    })),
+  };
+}

@@ -13,6 +13,8 @@ import {
   eventKeysWithData,
   exposedContexts,
   findInsightFlag,
+  type GuardedHistoryRows,
+  guardedHistoryRows,
   guardedMetricSums,
   guardedMetricsOf,
   type InsightFlagRow,
@@ -272,6 +274,28 @@ export class InsightsService {
         };
       }),
     };
+  }
+
+  /**
+   * The rows guardedStatistics sums, per step of `stepMs` from `origin` (from `since` floored to its
+   * minute, as guardedStatistics, up to `until`): summed over steps 0..k they give the statistics as
+   * they stood at the end of step k. What a release plan's guard history reads.
+   */
+  async guardedStatisticsSteps(
+    flagKey: string,
+    environmentKey: string,
+    q: { since: Date; origin: Date; until: Date; stepMs: number },
+  ): Promise<GuardedHistoryRows> {
+    const env = await requireEnvironment(this.deps.prisma, environmentKey);
+    const since = new Date(floorTo(q.since.getTime(), 'minute'));
+    return guardedHistoryRows(this.deps.prisma, {
+      environmentId: env.id,
+      flagKey,
+      since,
+      origin: q.origin,
+      until: q.until,
+      stepMs: q.stepMs,
+    });
   }
 
   /**

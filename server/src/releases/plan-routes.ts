@@ -6,6 +6,7 @@ import { errorResponses, page } from '../http/schemas.ts';
 import type { ReleasePlanService } from './plan-service.ts';
 import {
   FlagEnvironmentParamsSchema,
+  GuardHistorySchema,
   ReleasePlanOperationSchema,
   ReleasePlanParamsSchema,
   ReleasePlanSchema,
@@ -111,6 +112,23 @@ export default async function releasePlanRoutes(fastify: FastifyInstance, opts: 
       setVersionHeaders(reply, view.version);
       return view;
     },
+  );
+
+  app.get(
+    '/release-plans/:id/guard-history',
+    {
+      schema: {
+        tags,
+        summary: 'A release plan’s guard over time',
+        description:
+          'Per guard metric, the old and the new variation’s estimates, the always-valid confidence sequence for their ' +
+          'difference, the threshold and the outcome as they stood at each step since the plan started (at most 120 ' +
+          'points), computed from the production signal the SDKs reported, as the guard judges it.',
+        params: ReleasePlanParamsSchema,
+        response: { 200: GuardHistorySchema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    (request) => plans.guardHistory(request.params.id),
   );
 
   for (const [operation, description] of Object.entries(OPERATIONS) as [Operation, string][]) {

@@ -11,6 +11,7 @@ import type { ConfigChange, ConfigWriteGuard, FlagConfigService, FlagConfigTarge
 import { variationsOf } from '../flags/repository.ts';
 import { requireFlag } from '../flags/service.ts';
 import type { InsightsService } from '../insights/service.ts';
+import { guardHistoryMetrics, historyStepMs } from './guard-history.ts';
 import { type ArmStatistics, type GuardVerdict, judgeGuard } from './guard-verdict.ts';
 import { decide, firstCheckAt, type PlanPosition } from './plan-machine.ts';
 import {
@@ -27,7 +28,7 @@ import {
   type ReleasePlanRow,
   updatePlan,
 } from './plan-repository.ts';
-import type { ReleaseDefinition, ReleasePlanStatus, ReleasePlanView, ReleaseStage, StartReleasePlan } from './schemas.ts';
+import type { GuardHistoryView, ReleaseDefinition, ReleasePlanStatus, ReleasePlanView, ReleaseStage, StartReleasePlan } from './schemas.ts';
 import { configForStage, mainFallthroughVariation, withoutGuard } from './stage-config.ts';
 import { requireTemplate } from './template-service.ts';
 
@@ -122,6 +123,29 @@ export class ReleasePlanService {
   async list(filter: PlanFilter, page: { limit: number; offset: number }) {
     const { items, total } = await listPlans(this.deps.prisma, filter, page);
     return { items: items.map(toPlanView), total, ...page };
+  }
+
+  /** The guard's statistics and verdict per metric as they stood over the plan's life, from what SDKs reported (guard-history.ts). */
+  async guardHistory(id: string): Promise<GuardHistoryView> {
+    const plan = await this.require(this.deps.prisma, id);
+    const definition = definitionOf(plan);
+    const origin = plan.startedAt;
+    const until = plan.endedAt ?? (await databaseClock(this.deps.prisma));
+    const stepMs = historyStepMs(until.getTime() - origin.getTime());
+    const timeline = { origin, until, stepMs };
+    const rows =
+      definition.guard === null
+        ? { exposed: [], converted: [], sums: [] }
+        : await this.deps.insights.guardedStatisticsSteps(plan.flag.key, plan.environment.key, { since: origin, ...timeline });
+    return {
+      planId: plan.id,
+      flagKey: plan.flag.key,
+      environmentKey: plan.environment.key,
+      from: origin.toISOString(),
+      to: until.toISOString(),
+      stepSeconds: stepMs / 1000,
+      metrics: guardHistoryMetrics(definition, rows, timeline),
+    };
   }
 
   async start(actor: string, target: FlagConfigTarget, request: StartReleasePlan): Promise<ReleasePlanView> {

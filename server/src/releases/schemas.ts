@@ -200,3 +200,27 @@ export const ReleasePlanSchema = z
   })
   .describe('ReleasePlan');
 export type ReleasePlanView = z.infer<typeof ReleasePlanSchema>;
+
+export const GuardHistorySchema = z
+  .object({
+    planId: z.string(),
+    flagKey: z.string(),
+    environmentKey: z.string(),
+    from: Timestamp.describe('when the plan started (its guard counts contexts first seen from the start of that minute)'),
+    to: Timestamp.describe('when the plan ended, or now'),
+    stepSeconds: z.number().describe('the time between points (at most 120 points)'),
+    metrics: z
+      .array(
+        z.object({
+          key: z.string(),
+          kind: GuardMetricSchema.shape.kind,
+          direction: GuardMetricSchema.shape.direction,
+          points: z
+            .array(MetricVerdictSchema.omit({ metricKey: true, reason: true }).extend({ at: Timestamp.describe('the end of the step') }))
+            .describe('the guard’s statistics and verdict as they stood at each step, oldest first'),
+        }),
+      )
+      .describe('one per guard metric (empty for a plan without a guard)'),
+  })
+  .describe('GuardHistory');
+export type GuardHistoryView = z.infer<typeof GuardHistorySchema>;
