@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const stamp = join(root, 'dist', '.build-stamp');
-const sources = ['src', 'index.html', 'vite.config.ts', 'package.json', 'scripts'];
+// The SDK's model is bundled from its source (vite.config.ts), so a change there rebuilds the console too.
+const sources = ['src', 'index.html', 'vite.config.ts', 'package.json', 'scripts', '../sdk/src/model'];
 
 function newest(path) {
   if (!existsSync(path)) return 0;

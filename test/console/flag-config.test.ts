@@ -81,7 +81,9 @@ describe('a flag in an environment', () => {
     });
     expect(saved.targets).toEqual([{ variation: 0, values: ['alice', 'ann'] }]);
 
-    // Someone changes the off variation meanwhile; this page's edit of the targets is now stale.
+    // Someone changes the off variation while this page edits the targets: the edit is now stale
+    // (made first, so that the page, which watches for changes, holds it when theirs lands).
+    await page.getByLabel('Context keys served 1: false').fill('bob');
     const concurrent = await api(
       'PATCH',
       '/api/flags/config-flag/environments/production',
@@ -90,7 +92,6 @@ describe('a flag in an environment', () => {
         'if-match': `"${saved.version}"`,
       },
     );
-    await page.getByLabel('Context keys served 1: false').fill('bob');
     await page.getByRole('button', { name: 'Review and save' }).click();
     await review.getByRole('button', { name: 'Save' }).click();
 

@@ -41,6 +41,8 @@ export type RequestOptions = {
   body?: unknown;
   /** The version read, sent as If-Match: a stale one is refused with 412. */
   ifMatch?: number;
+  /** The version held, sent as If-None-Match: a 304 (nothing changed) resolves to undefined. */
+  ifNoneMatch?: number;
   /** A 401 here is an answer, not a lost session (the session routes themselves). */
   expectUnauthorized?: boolean;
   signal?: AbortSignal;
@@ -62,6 +64,7 @@ export async function request<T>(method: string, path: string, options: RequestO
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['x-csrf-token'] = csrfToken;
   if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+  if (options.ifNoneMatch !== undefined) headers['if-none-match'] = `"${options.ifNoneMatch}"`;
 
   const response = await fetch(`/api${path}${queryString(options.query)}`, {
     method,
@@ -70,7 +73,7 @@ export async function request<T>(method: string, path: string, options: RequestO
     body: options.body === undefined ? null : JSON.stringify(options.body),
     signal: options.signal ?? null,
   });
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204 || response.status === 304) return undefined as T;
   const body: unknown = await response.json().catch(() => ({}));
   if (!response.ok) {
     if (response.status === 401 && !options.expectUnauthorized) unauthorizedListener?.();

@@ -1,14 +1,32 @@
 import type { ReactNode } from 'react';
 import type { Session } from '../api/session.ts';
+import { ProductionMarker } from '../components/production-marker.tsx';
 import { Link, usePath } from '../router/router.tsx';
+import { SessionContext } from './session-context.ts';
 
 /** The pages in the navigation; later pages (segments, audit, tokens, ...) add a line here. */
 const NAV = [
   { to: '/flags', label: 'Flags' },
+  { to: '/releases', label: 'Releases' },
+  { to: '/stale-flags', label: 'Stale flags' },
+  { to: '/segments', label: 'Segments' },
+  { to: '/environments', label: 'Environments' },
+  { to: '/tokens', label: 'Tokens' },
   { to: '/audit', label: 'Audit log' },
 ];
 
-export function Layout({ session, onSignOut, children }: { session: Session; onSignOut: () => void; children: ReactNode }) {
+export function Layout({
+  session,
+  onSignOut,
+  environmentKey = null,
+  children,
+}: {
+  session: Session;
+  onSignOut: () => void;
+  /** The environment the page shows (its path's `:env`), if any: production is marked. */
+  environmentKey?: string | null;
+  children: ReactNode;
+}) {
   const path = usePath();
   return (
     <>
@@ -37,8 +55,9 @@ export function Layout({ session, onSignOut, children }: { session: Session; onS
           </button>
         </div>
       </header>
+      <ProductionMarker environmentKey={environmentKey} />
       <main id="main" tabIndex={-1}>
-        {children}
+        <SessionContext value={session}>{children}</SessionContext>
       </main>
     </>
   );

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { actorName } from '../auth/principal.ts';
-import { expectedVersion, setVersionHeaders } from '../http/etag.ts';
+import { etagFor, expectedVersion, notModified, sendNotModified, setVersionHeaders } from '../http/etag.ts';
 import { errorResponses } from '../http/schemas.ts';
 import type { FlagConfigService, FlagConfigTarget } from './config-service.ts';
 import { FlagConfigBodySchema, FlagConfigParamsSchema, FlagConfigPatchSchema, FlagConfigResponseSchema, ToggleSchema } from './schemas.ts';
@@ -22,14 +23,22 @@ export default async function configRoutes(fastify: FastifyInstance, opts: { ser
       schema: {
         tags,
         summary: 'Get a flag’s configuration in an environment',
-        description: 'ETag: the configuration version; send it back as If-Match when you write.',
+        description:
+          'ETag: the configuration version; send it back as If-Match when you write. ' +
+          'Send `If-None-Match` with the ETag you have to get 304 when nothing changed (how the console watches for changes).',
         params: FlagConfigParamsSchema,
-        response: { 200: FlagConfigResponseSchema, ...errorResponses(400, 401, 403, 404) },
+        response: {
+          200: FlagConfigResponseSchema,
+          304: z.null().describe('Not modified: your ETag is current (no body)'),
+          ...errorResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
       const view = await configs.get(targetOf(request.params));
       setVersionHeaders(reply, view.version);
+      reply.header('Cache-Control', 'no-cache');
+      if (notModified(request, etagFor(view.version))) return sendNotModified(reply);
       return view;
     },
   );

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../errors/index.ts';
 import { allowAnyOrigin, answerPreflight } from '../http/cors.ts';
-import { etagFor } from '../http/etag.ts';
+import { etagFor, notModified, sendNotModified } from '../http/etag.ts';
 import { unauthorized } from '../http/http-error.ts';
 import { errorResponses } from '../http/schemas.ts';
 import { EvaluateBodySchema, EvaluationResultSchema, SnapshotResponseSchema } from './schemas.ts';
@@ -21,21 +21,6 @@ function environmentOf(request: FastifyRequest): KeyEnvironment {
 /** The key's environment was deleted after the key was issued: for the key's holder that is a bad key (401), not a 404. */
 function asKeyError(err: unknown): unknown {
   return err instanceof NotFoundError ? unauthorized("This key's environment no longer exists") : err;
-}
-
-/** True when `If-None-Match` names the current ETag (`"7"`, `W/"7"`, a list, or `*`). */
-function notModified(request: FastifyRequest, etag: string): boolean {
-  const header = request.headers['if-none-match'];
-  if (!header) return false;
-  return header.split(',').some((candidate) => {
-    const tag = candidate.trim().replace(/^W\//, '');
-    return tag === etag || tag === '*';
-  });
-}
-
-/** 304 without a payload: `send(null)` would declare `content-length: 4` (for "null") on an answer that has no body. */
-function sendNotModified(reply: FastifyReply): FastifyReply {
-  return reply.code(304).send();
 }
 
 /** Sends text that is already JSON as is, without a second serialization. */

@@ -55,6 +55,22 @@ describe('flags API: per-environment configuration', () => {
     expect((await t.request('GET', '/api/flags/get-me/environments/nowhere')).statusCode).toBe(404);
   });
 
+  it('answers 304 without a body while If-None-Match names the current version, and the configuration once it changed', async () => {
+    await createFlag(t, { key: 'watch-me' });
+    const path = '/api/flags/watch-me/environments/production';
+    const unchanged = await t.request('GET', path, { headers: { 'if-none-match': '"1"' } });
+    expect(unchanged.statusCode).toBe(304);
+    expect(unchanged.body).toBe('');
+    expect(unchanged.headers.etag).toBe('"1"');
+    expect((await t.request('GET', path, { headers: { 'if-none-match': 'W/"1"' } })).statusCode).toBe(304);
+
+    await t.request('POST', `${path}/toggle`, { body: { on: true } });
+    const changed = await t.request('GET', path, { headers: { 'if-none-match': '"1"' } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.headers.etag).toBe('"2"');
+    expect(changed.json()).toMatchObject({ on: true, version: 2 });
+  });
+
   describe('PUT', () => {
     it('replaces the configuration, bumps its version and the environment version, and audits before/after once', async () => {
       await createFlag(t, { key: 'put-me' });

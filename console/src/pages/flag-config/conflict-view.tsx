@@ -4,6 +4,8 @@ import { DiffView } from './diff.tsx';
 import { editable } from './draft.ts';
 
 const FIELD_NAMES: Record<keyof EditableConfig, string> = {
+  prerequisites: 'the prerequisites',
+  rules: 'the rules',
   fallthrough: 'the default rule',
   offVariation: 'the off variation',
   targets: 'the individual targets',

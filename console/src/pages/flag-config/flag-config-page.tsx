@@ -1,29 +1,41 @@
-import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, describeError } from '../../api/client.ts';
 import { getFlag, listEnvironments, toggleFlag } from '../../api/flags.ts';
-import type { Environment, FlagDetail } from '../../api/types.ts';
+import type { Environment, FlagDetail, FlagListItem } from '../../api/types.ts';
 import { Switch } from '../../components/switch.tsx';
 import { Link } from '../../router/router.tsx';
 import { ConfirmToggleDialog } from '../flags/confirm-toggle-dialog.tsx';
 import { isProduction } from '../flags/production.ts';
 import {
+  authorOf,
   type EditableConfig,
   type FullFlagConfig,
   getFlagConfig,
+  listAllFlags,
+  listSegments,
   patchFlagConfig,
   planName,
   type ReleasePlan,
   runningPlans,
+  type SegmentChoice,
 } from './api.ts';
+import { ChangedBanner } from './changed-banner.tsx';
 import { ConfigForm } from './config-form.tsx';
 import { ConflictView } from './conflict-view.tsx';
-import { changedFields, configOf, type Draft, draftOf, editable } from './draft.ts';
+import { changedFields, configOf, type Draft, draftIsValid, draftOf, editable } from './draft.ts';
+import { useLiveConfig } from './live-config.ts';
 import { PlanStatus } from './plan-status.tsx';
 import { SaveDialog } from './save-dialog.tsx';
 
 type Loaded = { flag: FlagDetail; environments: Environment[]; environment: Environment; plan: ReleasePlan | null };
 
-/** A flag in one environment (/flags/:key/:env): kill switch, release plan, default rule, off variation, targets. */
+/** A version someone else wrote while this page held unsaved edits, and who (when the audit log says). */
+type Remote = { config: FullFlagConfig; author: string | null };
+
+/**
+ * A flag in one environment (/flags/:key/:env): kill switch, release plan, prerequisites, targets, rules,
+ * default rule, off variation; what others change meanwhile appears live.
+ */
 export function FlagConfigPage({ flagKey, envKey }: { flagKey: string; envKey: string }) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [base, setBase] = useState<FullFlagConfig | null>(null);
@@ -35,6 +47,12 @@ export function FlagConfigPage({ flagKey, envKey }: { flagKey: string; envKey: s
   const [conflict, setConflict] = useState<FullFlagConfig | null>(null);
   const [confirmToggle, setConfirmToggle] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
+  const [segments, setSegments] = useState<SegmentChoice[] | string | null>(null);
+  const [flags, setFlags] = useState<FlagListItem[] | string | null>(null);
+  const [attempted, setAttempted] = useState(false);
+  const [remote, setRemote] = useState<Remote | null>(null);
+  /** Read out by screen readers when the banner about a change made elsewhere appears. */
+  const [remoteNote, setRemoteNote] = useState('');
 
   const variationCount = loaded?.flag.variations.length ?? 0;
 
@@ -70,10 +88,58 @@ export function FlagConfigPage({ flagKey, envKey }: { flagKey: string; envKey: s
     };
   }, [flagKey, envKey]);
 
+  useEffect(() => {
+    let live = true;
+    listSegments(envKey).then(
+      (items) => live && setSegments(items),
+      (caught: unknown) => live && setSegments(describeError(caught)),
+    );
+    listAllFlags().then(
+      (items) => live && setFlags(items),
+      (caught: unknown) => live && setFlags(describeError(caught)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [envKey]);
+
   const form = useMemo(() => draft ?? (base ? draftOf(editable(base), variationCount) : null), [draft, base, variationCount]);
   const edited: EditableConfig | null = form ? configOf(form) : null;
   const patch = base && edited ? changedFields(editable(base), edited) : {};
   const dirty = Object.keys(patch).length > 0;
+
+  const dirtyNow = useRef(dirty);
+  dirtyNow.current = dirty;
+
+  /** Someone else's write: shown at once when nothing here is unsaved, else announced beside the draft. */
+  const changedElsewhere = async (config: FullFlagConfig) => {
+    const author = await authorOf(flagKey, envKey, config.version).catch(() => null);
+    // Read after the wait: an edit begun meanwhile must not be replaced.
+    if (dirtyNow.current) {
+      setRemote({ config, author });
+      setRemoteNote(
+        `This flag changed since you opened it: ${author ?? 'someone'} saved version ${config.version}. Your unsaved edits are kept.`,
+      );
+      return;
+    }
+    setBase(config);
+    setDraft(null);
+    setMessage(`Updated by ${author ?? 'someone else'} just now: version ${config.version}.`);
+  };
+  useLiveConfig(flagKey, envKey, remote?.config.version ?? base?.version ?? null, changedElsewhere);
+
+  // Once the edits are saved or dropped, the page shows the version written elsewhere (unless it read
+  // that version or a later one meanwhile, as after turning the flag on or off).
+  useEffect(() => {
+    if (!remote) return;
+    if (base && base.version >= remote.config.version) {
+      setRemote(null);
+    } else if (!dirty) {
+      setBase(remote.config);
+      setDraft(null);
+      setRemote(null);
+    }
+  }, [remote, dirty, base]);
 
   if (loadError) {
     return (
@@ -99,6 +165,8 @@ export function FlagConfigPage({ flagKey, envKey }: { flagKey: string; envKey: s
     setBase(config);
     setDraft(null);
     setConflict(null);
+    setRemote(null);
+    setAttempted(false);
     setReviewing(false);
     setFailure(null);
     setMessage(text);
@@ -177,6 +245,13 @@ export function FlagConfigPage({ flagKey, envKey }: { flagKey: string; envKey: s
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setMessage(null);
+    if (!draftIsValid(form)) {
+      setAttempted(true);
+      setFailure('Not saved: the inputs marked below need fixing first.');
+      // After the render that marks what is missing, take the person to the first marked input.
+      requestAnimationFrame(() => document.querySelector<HTMLElement>('.config-form [aria-invalid="true"]')?.focus());
+      return;
+    }
     setFailure(null);
     setReviewing(true);
   };
@@ -190,6 +265,8 @@ export function FlagConfigPage({ flagKey, envKey }: { flagKey: string; envKey: s
             <code className="flag-key">{flag.key}</code>
             <span className="kind">{flag.kind}</span>
             <span className="muted">version {base.version}</span>
+            <Link to={`/flags/${encodeURIComponent(flag.key)}/${encodeURIComponent(environment.key)}/release`}>Releases and schedules</Link>
+            <Link to={`/insights/${encodeURIComponent(flag.key)}?env=${encodeURIComponent(environment.key)}`}>Evaluations</Link>
           </p>
         </div>
         <Switch on={base.on} label={`${flag.key} in ${environment.name}`} onChange={toggle} />
@@ -209,6 +286,9 @@ export function FlagConfigPage({ flagKey, envKey }: { flagKey: string; envKey: s
         </ul>
       </nav>
 
+      <p className="visually-hidden" aria-live="polite">
+        {remoteNote}
+      </p>
       <div aria-live="polite">
         {message && (
           <p className="notice" role="status">
@@ -230,6 +310,15 @@ export function FlagConfigPage({ flagKey, envKey }: { flagKey: string; envKey: s
           }}
         />
       )}
+      {remote && !conflict && (
+        <ChangedBanner
+          read={editable(base)}
+          current={editable(remote.config)}
+          version={remote.config.version}
+          author={remote.author}
+          onLoad={() => setDraft(null)}
+        />
+      )}
       {conflict && (
         <ConflictView
           flagKey={flag.key}
@@ -244,7 +333,15 @@ export function FlagConfigPage({ flagKey, envKey }: { flagKey: string; envKey: s
       )}
 
       <form className="config-form" onSubmit={submit}>
-        <ConfigForm variations={flag.variations} draft={form} onChange={setDraft} />
+        <ConfigForm
+          flagKey={flag.key}
+          variations={flag.variations}
+          draft={form}
+          segments={segments}
+          flags={flags}
+          showMissing={attempted}
+          onChange={setDraft}
+        />
         <div className="dialog-actions start">
           <button type="submit" className="button primary" disabled={!dirty || busy}>
             Review and save

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { describeError } from '../../api/client.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { Link } from '../../router/router.tsx';
 import { planAction, planName, type ReleasePlan } from './api.ts';
 
 /** The release plan running on the flag here, with Pause and Roll back (which asks first). */
@@ -30,7 +31,7 @@ export function PlanStatus({ plan, onChanged }: { plan: ReleasePlan; onChanged: 
       <p>
         Plan {planName(plan)}: stage {plan.stageIndex + 1} of {plan.stages.length}
         {stage ? ` (${stage.name ? `${stage.name}, ` : ''}${stage.percentage} % get variation ${plan.variation})` : ''}. Hand edits of the
-        targeting wait until it is paused or over.
+        targeting wait until it is paused or over. <Link to={`/releases/${plan.id}`}>Stages and guard of the plan</Link>
       </p>
       {error && (
         <p className="error" role="alert">

@@ -2,10 +2,10 @@ import { useCallback, useEffect, useId, useState } from 'react';
 import { describeError } from '../../api/client.ts';
 import { toggleFlag } from '../../api/flags.ts';
 import type { Environment, Flag } from '../../api/types.ts';
+import { isProduction } from '../../components/production.ts';
 import { ConfirmToggleDialog } from './confirm-toggle-dialog.tsx';
 import { CreateFlagDialog } from './create-flag-dialog.tsx';
 import { FlagTable, pendingKey } from './flag-table.tsx';
-import { isProduction } from './production.ts';
 import { useFlagList } from './use-flag-list.ts';
 
 const PAGE_SIZE = 50;

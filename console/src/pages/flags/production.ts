@@ -1,7 +1,2 @@
-import type { Environment } from '../../api/types.ts';
-
-/**
- * The API has no production marker on environments yet; an environment whose key or name says
- * "prod" is treated as production, so its toggles ask for confirmation.
- */
-export const isProduction = (environment: Environment): boolean => /prod/i.test(environment.key) || /prod/i.test(environment.name);
+// Kept for the pages that import it from here; the rule itself lives in components/production.ts.
+export { isProduction } from '../../components/production.ts';
