@@ -8,7 +8,7 @@
 //   schemas:    schemas.ts                                zod schemas of the domain's requests and answers
 
 const DOMAINS =
-  '(?:environments|flags|segments|tokens|audit|sdk-api|health|insights|metrics|releases|schedules|triggers|webhooks|sessions)';
+  '(?:environments|flags|segments|tokens|audit|sdk-api|ofrep|health|insights|metrics|releases|schedules|triggers|webhooks|sessions)';
 const ROUTES = '^server/src/.+(?:/routes[.]ts$|-routes[.]ts$|/routes/)';
 const SERVICE = '^server/src/.+(?:/service[.]ts$|-service[.]ts$|/services/)';
 const REPOSITORY = '^server/src/.+(?:/repository[.]ts$|-repository[.]ts$|/repositories/)';

@@ -2,7 +2,7 @@
 //   [-- --settle SECONDS] [-- --runtime compiled|source] [-- --node-args "ARGS"]
 // Requests/s and p99 of the SDK endpoints of one replica (a child process, PostgreSQL and its own
 // Redis), over loopback with autocannon: GET /sdk/snapshot (200 and 304) and POST /sdk/evaluate,
-// each cached and uncached.
+// each cached and uncached, and OFREP (bulk cached, 304 and uncached; single flag) under the same load.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type AutocannonRequest } from 'autocannon';
@@ -70,6 +70,11 @@ try {
   const etag = first.headers.get('etag')!;
   const snapshotBytes = (await first.arrayBuffer()).byteLength;
   await expectCacheHeader(server.url, evaluateHeaders, context('same-user'));
+  const ofrepBody = (key: string) => {
+    const { key: targetingKey, ...attributes } = context(key);
+    return JSON.stringify({ context: { targetingKey, ...attributes } });
+  };
+  const ofrepEtag = await expectOfrepCaching(server.url, evaluateHeaders, ofrepBody('same-user'));
 
   let unique = 0;
   const cases: { endpoint: string; cached: boolean; status: number; method: string; request: AutocannonRequest }[] = [
@@ -106,6 +111,45 @@ try {
         setupRequest: (request) => ({ ...request, body: JSON.stringify({ context: context(`user-${unique++}`) }) }),
       },
     },
+    // OFREP (docs/ofrep.md): the same load, the same client key and contexts, in the same run.
+    {
+      endpoint: 'POST /ofrep/v1/evaluate/flags',
+      cached: true,
+      status: 200,
+      method: 'bulk, the same context every time (cache hit)',
+      request: { method: 'POST', path: '/ofrep/v1/evaluate/flags', headers: evaluateHeaders, body: ofrepBody('same-user') },
+    },
+    {
+      endpoint: 'POST /ofrep/v1/evaluate/flags (If-None-Match -> 304)',
+      cached: true,
+      status: 304,
+      method: 'bulk, matching ETag, no body',
+      request: {
+        method: 'POST',
+        path: '/ofrep/v1/evaluate/flags',
+        headers: { ...evaluateHeaders, 'if-none-match': ofrepEtag },
+        body: ofrepBody('same-user'),
+      },
+    },
+    {
+      endpoint: 'POST /ofrep/v1/evaluate/flags',
+      cached: false,
+      status: 200,
+      method: 'bulk, a new context per request (every request misses: Redis GET, evaluation, Redis SET)',
+      request: {
+        method: 'POST',
+        path: '/ofrep/v1/evaluate/flags',
+        headers: evaluateHeaders,
+        setupRequest: (request) => ({ ...request, body: ofrepBody(`ofrep-user-${unique++}`) }),
+      },
+    },
+    {
+      endpoint: 'POST /ofrep/v1/evaluate/flags/{key}',
+      cached: false,
+      status: 200,
+      method: 'single flag, the same context every time (evaluated per request: one flag costs less than a cache lookup)',
+      request: { method: 'POST', path: '/ofrep/v1/evaluate/flags/bench-http', headers: evaluateHeaders, body: ofrepBody('same-user') },
+    },
   ];
 
   for (const c of cases) {
@@ -130,6 +174,13 @@ try {
     serverRss = Math.max(serverRss ?? 0, rssMb(server.child.pid) ?? 0);
   }
   rows.push(await uncachedSnapshot(server.url, api, snapshotHeaders));
+  const sdkCached = rows.find((r) => r.endpoint === 'POST /sdk/evaluate' && r.cached)!;
+  const bulkCached = rows.find((r) => r.endpoint === 'POST /ofrep/v1/evaluate/flags' && r.cached)!;
+  const share = Math.round((100 * bulkCached.reqPerSec) / sdkCached.reqPerSec);
+  console.log(
+    `OFREP bulk (cached) at ${share} % of /sdk/evaluate (cached) req/s, p99 ${bulkCached.p99Ms} ms ` +
+      `(goals: at least 80 %, p99 under 20 ms: ${share >= 80 && bulkCached.p99Ms < 20 ? 'met' : 'NOT met'})`,
+  );
   await sleep(settleSeconds * 1000);
   serverRssAfterIdle = rssMb(server.child.pid);
   console.log(`(snapshot: ${snapshotBytes} bytes, ${21} flags; evaluation: 11 client-visible flags per answer)`);
@@ -166,6 +217,21 @@ async function expectCacheHeader(url: string, headers: Record<string, string>, c
   const again = await ask({ context });
   const other = await ask({ context: { ...context, key: `${context.key}-other` } });
   if (again !== 'hit' || other !== 'miss') throw new Error(`unexpected evaluation cache behaviour: repeat ${again}, new context ${other}`);
+}
+
+/** Checks what the OFREP cases rely on: a repeated bulk request is a cache hit and its ETag gives 304. Returns that ETag. */
+async function expectOfrepCaching(url: string, headers: Record<string, string>, body: string): Promise<string> {
+  const ask = (extra: Record<string, string> = {}) =>
+    fetch(`${url}/ofrep/v1/evaluate/flags`, { method: 'POST', headers: { ...headers, ...extra }, body });
+  await (await ask()).arrayBuffer();
+  const again = await ask();
+  await again.arrayBuffer();
+  const etag = again.headers.get('etag') ?? '';
+  const unchanged = await ask({ 'if-none-match': etag });
+  if (again.headers.get('x-switchyard-cache') !== 'hit' || unchanged.status !== 304) {
+    throw new Error(`unexpected OFREP caching: repeat ${again.headers.get('x-switchyard-cache')}, If-None-Match ${unchanged.status}`);
+  }
+  return etag;
 }
 
 /**

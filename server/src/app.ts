@@ -33,6 +33,7 @@ import { type InsightsOptions, InsightsService } from './insights/service.ts';
 import { DueWorkLoop } from './jobs/due-work.ts';
 import metricsPlugin, { type MetricsOptions } from './metrics/plugin.ts';
 import metricsRoutes from './metrics/routes.ts';
+import ofrepPlugin, { type OfrepOptions } from './ofrep/plugin.ts';
 import releasePlanRoutes from './releases/plan-routes.ts';
 import { DEFAULT_RELEASE_SETTINGS, ReleasePlanService, type ReleasePlanSettings } from './releases/plan-service.ts';
 import releaseTemplateRoutes from './releases/template-routes.ts';
@@ -70,6 +71,8 @@ export type AppOptions = {
   redisNamespace?: string;
   /** Stream heartbeat and limits, cache and version-check settings (DEFAULT_STREAMING_OPTIONS, DEFAULT_SNAPSHOT_OPTIONS). */
   streaming?: Partial<StreamingOptions & SnapshotOptions>;
+  /** OFREP event streams: heartbeat, buffer limit, inactivity delay told to providers (DEFAULT_OFREP_OPTIONS). */
+  ofrep?: Partial<OfrepOptions>;
   /** Credentials are always censored from it (see log-redaction.ts). */
   logger?: FastifyServerOptions['logger'];
   bodyLimit?: number;
@@ -148,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', () => remoteCounts.close());
   const sdkApi = new SdkApiService({ snapshots: app.snapshots, evalCache: app.evalCache, remoteCounts });
   await app.register(sdkApiRoutes, { prefix: '/sdk', service: sdkApi });
+  await app.register(ofrepPlugin, { sdk: sdkApi, redis: options.redis ?? null, namespace: redisNamespace, options: options.ofrep });
   await app.register(metricsRoutes, { prefix: '/sdk', service: app.metrics.reports });
 
   await app.register(healthRoutes, { service: new HealthService({ prisma: app.prisma, redis: options.redis ?? null }) });

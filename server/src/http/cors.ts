@@ -11,12 +11,12 @@ export async function allowAnyOrigin(_request: FastifyRequest, reply: FastifyRep
 }
 
 /** The answer to a browser's preflight (OPTIONS) of a route open to any origin. */
-export function answerPreflight(reply: FastifyReply, methods: string): FastifyReply {
+export function answerPreflight(reply: FastifyReply, methods: string, headers = 'Authorization, Content-Type'): FastifyReply {
   return reply
     .code(204)
     .header('Access-Control-Allow-Origin', '*')
     .header('Access-Control-Allow-Methods', methods)
-    .header('Access-Control-Allow-Headers', 'Authorization, Content-Type')
+    .header('Access-Control-Allow-Headers', headers)
     .header('Access-Control-Max-Age', '86400')
     .send();
 }

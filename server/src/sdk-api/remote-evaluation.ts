@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { allFlags, type EvaluationDetail, evaluate, type PreparedSnapshot, prepareSnapshot } from '@switchyard/sdk';
+import type { Context } from '@switchyard/sdk/model';
 import type { CachedAnswer, ServedFlags } from '../snapshots/eval-cache.ts';
 import type { CachedSnapshot } from '../snapshots/snapshot-cache.ts';
 import type { EvaluateBody } from './schemas.ts';
@@ -37,7 +38,7 @@ export function servedFlagsOf(json: string): ServedFlags {
   return servedFlags(Object.entries(answer.flags));
 }
 
-function servedFlags(entries: [string, Pick<EvaluationDetail<unknown>, 'variationIndex' | 'reason'>][]): ServedFlags {
+export function servedFlags(entries: [string, Pick<EvaluationDetail<unknown>, 'variationIndex' | 'reason'>][]): ServedFlags {
   const flags: string[] = [];
   const outcomes: (number | string)[] = [];
   for (const [key, detail] of entries) {
@@ -69,26 +70,36 @@ export function requestHash(body: EvaluateBody): string {
     .digest('hex');
 }
 
+/** Who asks: a client key sees only the flags marked client-side available, a server SDK key every flag. */
+export type Audience = 'client' | 'server';
+
+/** One flag evaluated through the snapshot's prepared engine (FLAG_NOT_FOUND when the snapshot has no such flag). */
+export function evaluateFlag(snapshot: CachedSnapshot, key: string, context: Context): EvaluationDetail<unknown> {
+  return evaluate<unknown>(preparedFor(snapshot), key, context, null);
+}
+
+/** Every flag the audience may see, evaluated through the snapshot's prepared engine. */
+export function evaluateAll(snapshot: CachedSnapshot, context: Context, audience: Audience): [string, EvaluationDetail<unknown>][] {
+  return Object.entries(allFlags(preparedFor(snapshot), context, { clientSideOnly: audience === 'client' }));
+}
+
 /**
  * Evaluates the client-visible flags (all of them, or the named ones) through the shared engine.
  * Only values, variation indices and reasons leave: never rules, targets, segments or salts.
  */
 export function evaluateForClient(snapshot: CachedSnapshot, body: EvaluateBody): CachedAnswer {
-  const engine = preparedFor(snapshot);
-  let flags: Record<string, EvaluationDetail<unknown>>;
+  let entries: [string, EvaluationDetail<unknown>][];
   if (body.flags) {
     const definitions = snapshot.snapshot.flags;
-    const entries: [string, EvaluationDetail<unknown>][] = [];
+    entries = [];
     for (const key of new Set(body.flags)) {
       if (Object.hasOwn(definitions, key) && definitions[key]?.clientSideAvailable) {
-        entries.push([key, evaluate<unknown>(engine, key, body.context, null)]);
+        entries.push([key, evaluateFlag(snapshot, key, body.context)]);
       }
     }
-    flags = Object.fromEntries(entries);
   } else {
-    flags = allFlags(engine, body.context, { clientSideOnly: true });
+    entries = evaluateAll(snapshot, body.context, 'client');
   }
-  const entries = Object.entries(flags);
   // fromEntries, not assignment: a flag named "__proto__" must stay a plain key.
   const out = Object.fromEntries(entries.map(([key, d]) => [key, { value: d.value, variationIndex: d.variationIndex, reason: d.reason }]));
   return {
