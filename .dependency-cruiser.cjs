@@ -75,6 +75,31 @@ module.exports = {
       to: { path: '^server/' },
     },
 
+    // ---- Web SDK ---------------------------------------------------------------------------------------
+    {
+      name: 'web-is-browser-only',
+      severity: 'error',
+      comment:
+        '@switchyard/web runs in browsers and must stay tiny: it imports its own files and React (an optional peer), ' +
+        'nothing else: no node: module, no other package, nothing of the SDK or the server.',
+      from: { path: '^web/src/' },
+      to: { pathNot: ['^web/src/', '(?:^|/)node_modules/react/'] },
+    },
+    {
+      name: 'web-react-only-in-its-entry',
+      severity: 'error',
+      comment: 'React is an optional peer: only the `@switchyard/web/react` entry (web/src/react/) may import it.',
+      from: { path: '^web/src/', pathNot: '^web/src/react/' },
+      to: { path: '(?:^|/)node_modules/react/' },
+    },
+    {
+      name: 'web-no-circular',
+      severity: 'error',
+      comment: 'No import cycles in the web SDK either (see no-circular).',
+      from: { path: '^web/src/' },
+      to: { circular: true },
+    },
+
     // ---- Server: kinds of files in a domain -------------------------------------------------------------
     {
       name: 'repository-not-to-routes-services-or-http',
