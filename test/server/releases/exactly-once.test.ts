@@ -116,6 +116,7 @@ describe('release plan steps across replicas', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await stageApplications([plan.id])).toEqual([`${plan.id}:0`, `${plan.id}:1`]);
     await dying.end().catch(() => undefined);
+    await stopReplicas();
   });
 
   it('replicas whose clock jumps a day ahead or back apply a stage neither early nor twice', async () => {
@@ -130,9 +131,9 @@ describe('release plan steps across replicas', () => {
         },
       })
     ).json();
+    await startReplicas(2);
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 24 * 60 * 60_000);
-    await startReplicas(2);
     await new Promise((r) => setTimeout(r, 500));
     // A day ahead on the replicas' clocks, but the stage's hour has not passed on the database's.
     expect(await stageApplications([plan.id])).toEqual([`${plan.id}:0`]);
