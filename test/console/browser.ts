@@ -6,8 +6,13 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+
+// A browser story clicks through several pages against a real server; on a loaded 2-core machine one
+// took over the suite's 30 s default (while the rest of the suite ran beside it). Every file that drives
+// the browser imports this module, so the longer limit applies to exactly those files.
+vi.setConfig({ testTimeout: 120_000 });
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);

@@ -107,7 +107,17 @@ afterAll(async () => {
   await t?.close();
 });
 
-type Kind = 'public' | 'person' | 'session' | 'server-sdk' | 'client-sdk' | 'any-sdk' | 'preflight' | 'websocket' | 'secret-in-path';
+type Kind =
+  | 'public'
+  | 'person'
+  | 'session'
+  | 'server-sdk'
+  | 'client-sdk'
+  | 'any-sdk'
+  | 'preflight'
+  | 'websocket'
+  | 'secret-in-path'
+  | 'stream-token';
 
 /** Sign-in, the session and sign-out: `/api/session`, with or without the trailing slash. */
 const isSessionRoute = (url: string) => url === '/api/session' || url === '/api/session/';
@@ -124,6 +134,9 @@ function kindOf(method: string, url: string): Kind | undefined {
   if ((url === '/sdk/evaluate' || url === '/sdk/metrics') && method === 'OPTIONS') return 'preflight';
   if (url === '/sdk/stream') return 'websocket';
   if (url === '/triggers/:secret' && method === 'POST') return 'secret-in-path';
+  if (url.startsWith('/ofrep/v1/evaluate/flags') && method === 'POST') return 'any-sdk';
+  if (url.startsWith('/ofrep/v1/evaluate/flags') && method === 'OPTIONS') return 'preflight';
+  if (url === '/ofrep/v1/events' && (method === 'GET' || method === 'HEAD')) return 'stream-token';
   return undefined;
 }
 
@@ -180,6 +193,9 @@ const expected: Record<Exclude<Kind, 'websocket' | 'person'>, (c: Credential, me
   // A trigger call: the secret in the path is the credential and any Authorization header is ignored,
   // so an unknown secret is 404 with every credential, an admin token included.
   'secret-in-path': () => 404,
+  // An OFREP event stream: the signed token in its URL is the credential (EventSource sends no
+  // headers), so without one every credential, an SDK key included, is 401.
+  'stream-token': () => 401,
   preflight: () => 'allowed',
   // People's tokens (any role) are refused by the SDK routes; a session cookie is no credential there.
   'server-sdk': (c) => (c.startsWith('server key') ? 'allowed' : bearerPerson(c) || c === 'client key A' ? 403 : 401),
@@ -205,6 +221,9 @@ describe('the route x credential matrix', () => {
       '/healthz',
       '/docs',
       '/triggers/:secret',
+      '/ofrep/v1/evaluate/flags',
+      '/ofrep/v1/evaluate/flags/:key',
+      '/ofrep/v1/events',
     ]) {
       expect(urls).toContain(url);
     }
