@@ -34,6 +34,24 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * True when a transaction could not start in time or outlived its timeout (Prisma P2028, or no free
+ * connection in the pool within its wait): the pool's connections were all busy, or the work waited
+ * too long on locks. Either way PostgreSQL
+ * rolled it back, so nothing changed and the request may be retried. Seen with 16 flag creations at
+ * once on a loaded 2-core machine (they queue on one lock), which answered 500 before.
+ */
+export function isTransactionTimeout(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const candidate = e as { code?: unknown; message?: unknown; cause?: unknown };
+    if (candidate.code === 'P2028') return true;
+    // pg's pool, after connectionTimeoutMillis without a free connection (db/prisma.ts).
+    if (typeof candidate.message === 'string' && /timeout exceeded when trying to connect/i.test(candidate.message)) return true;
+    e = candidate.cause;
+  }
+  return false;
+}
+
 /** Prisma's "unique constraint failed" error. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;

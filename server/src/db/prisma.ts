@@ -13,8 +13,15 @@ export type Db = PrismaClient | Transaction;
 
 const pools = new WeakMap<PrismaClient, pg.Pool>();
 
+/**
+ * How long a query waits for a free connection of the pool before it fails (then answered 503, see
+ * db/errors.ts). pg waits forever by default, and Prisma's own `maxWait` does not bound that wait with
+ * a driver adapter: a request behind a pool held busy would hang instead of being told to retry.
+ */
+const POOL_WAIT_MS = 10_000;
+
 export function createPrisma(databaseUrl: string, poolSize = 10): PrismaClient {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: POOL_WAIT_MS });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(prisma, pool);
   return prisma;

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { isDatabaseUnavailable } from '../db/errors.ts';
+import { isDatabaseUnavailable, isTransactionTimeout } from '../db/errors.ts';
 import { DomainError, type ErrorDetail, formatPath } from '../errors/index.ts';
 import { domainErrorAnswer } from './domain-error-answer.ts';
 import { HttpError } from './http-error.ts';
@@ -49,6 +49,13 @@ export default fp(async function errorHandler(app: FastifyInstance) {
       return reply
         .code(503)
         .send({ error: 'unavailable', message: 'The database is unavailable; nothing was changed. Retry shortly.', details: [] });
+    }
+    if (isTransactionTimeout(error)) {
+      request.log.warn({ err: error }, 'transaction timed out');
+      return reply
+        .code(503)
+        .header('Retry-After', '1')
+        .send({ error: 'unavailable', message: 'The database is busy; nothing was changed. Retry shortly.', details: [] });
     }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) {
