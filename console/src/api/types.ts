@@ -21,7 +21,10 @@ export type Flag = {
   updatedAt: string;
 };
 
-export type FlagListItem = Flag & { on?: boolean; status?: FlagStatus };
+/** A release plan still under way on a flag in an environment. */
+export type LivePlan = { id: string; status: 'running' | 'paused' };
+
+export type FlagListItem = Flag & { on?: boolean; status?: FlagStatus; releasePlan?: LivePlan | null; pendingSchedules?: number };
 
 export type FlagDetail = Flag & { environments: Record<string, { on: boolean; version: number }> };
 

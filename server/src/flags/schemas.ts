@@ -105,6 +105,16 @@ export const FlagSchema = z
 export const FlagListItemSchema = FlagSchema.extend({
   on: z.boolean().optional().describe('the flag’s on/off state in the environment named by `env`, when given'),
   status: FlagStatusNameSchema.optional().describe('the flag’s status in the environment named by `env`, when given'),
+  releasePlan: z
+    .object({ id: z.string(), status: z.enum(['running', 'paused']) })
+    .nullable()
+    .optional()
+    .describe('the running or paused release plan of the flag in the environment named by `env` (null: none), when given'),
+  pendingSchedules: z
+    .number()
+    .int()
+    .optional()
+    .describe('how many scheduled changes of the flag wait to fall due in the environment named by `env`, when given'),
 }).describe('FlagListItem');
 
 export const FlagListSchema = page(FlagListItemSchema).describe('FlagList');

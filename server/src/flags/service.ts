@@ -9,6 +9,7 @@ import { requireEnvironment } from '../environments/service.ts';
 import { ConflictError, InvalidDefinitionError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import type { InsightsService } from '../insights/service.ts';
 import type { FlagStatus, StatusEvidence } from '../insights/statuses.ts';
+import { activityIn } from './activity-repository.ts';
 import { configSummaries, configsOfFlag, insertFlagConfigs, onStates } from './config-repository.ts';
 import {
   activeDependents,
@@ -119,8 +120,9 @@ export class FlagService {
   }
 
   /**
-   * With `env`, each flag carries its on/off state and its status in that environment; `status`
-   * (which the query schema allows only with `env`) keeps the flags with one of those statuses there.
+   * With `env`, each flag carries its on/off state, its status, its running or paused release plan and
+   * its count of pending scheduled changes in that environment; `status` (which the query schema allows
+   * only with `env`) keeps the flags with one of those statuses there.
    */
   async list(query: ListFlagsQuery): Promise<FlagListView> {
     const { limit, offset } = query;
@@ -144,7 +146,17 @@ export class FlagService {
         )
       ).map((s) => [s.flagId, s.on]),
     );
-    const items = rows.map((row) => ({ ...toFlagView(row), on: states.get(row.id) ?? false, status: statuses.get(row.key)!.status }));
+    const activity = await activityIn(
+      this.deps.prisma,
+      env.id,
+      rows.map((r) => r.id),
+    );
+    const items = rows.map((row) => ({
+      ...toFlagView(row),
+      on: states.get(row.id) ?? false,
+      status: statuses.get(row.key)!.status,
+      ...activity.get(row.id)!,
+    }));
     return { items, total, limit, offset };
   }
 

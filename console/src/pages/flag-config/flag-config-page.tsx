@@ -1,10 +1,13 @@
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, describeError } from '../../api/client.ts';
 import { getFlag, listEnvironments, toggleFlag } from '../../api/flags.ts';
+import { mayEverywhere } from '../../api/permissions.ts';
 import type { Environment, FlagDetail, FlagListItem } from '../../api/types.ts';
 import { Switch } from '../../components/switch.tsx';
+import { useSession } from '../../layout/session-context.ts';
 import { Link } from '../../router/router.tsx';
 import { ConfirmToggleDialog } from '../flags/confirm-toggle-dialog.tsx';
+import { EditFlagDialog } from '../flags/edit-flag-dialog.tsx';
 import { isProduction } from '../flags/production.ts';
 import {
   authorOf,
@@ -46,6 +49,8 @@ export function FlagConfigPage({ flagKey, envKey }: { flagKey: string; envKey: s
   const [reviewing, setReviewing] = useState(false);
   const [conflict, setConflict] = useState<FullFlagConfig | null>(null);
   const [confirmToggle, setConfirmToggle] = useState<boolean | null>(null);
+  const [editingDetails, setEditingDetails] = useState(false);
+  const mayEditDetails = mayEverywhere(useSession(), 'editor');
   const [busy, setBusy] = useState(false);
   const [segments, setSegments] = useState<SegmentChoice[] | string | null>(null);
   const [flags, setFlags] = useState<FlagListItem[] | string | null>(null);
@@ -267,6 +272,11 @@ export function FlagConfigPage({ flagKey, envKey }: { flagKey: string; envKey: s
             <span className="muted">version {base.version}</span>
             <Link to={`/flags/${encodeURIComponent(flag.key)}/${encodeURIComponent(environment.key)}/release`}>Releases and schedules</Link>
             <Link to={`/insights/${encodeURIComponent(flag.key)}?env=${encodeURIComponent(environment.key)}`}>Evaluations</Link>
+            {mayEditDetails && (
+              <button type="button" className="button secondary" onClick={() => setEditingDetails(true)}>
+                Edit details
+              </button>
+            )}
           </p>
         </div>
         <Switch on={base.on} label={`${flag.key} in ${environment.name}`} onChange={toggle} />
@@ -360,6 +370,17 @@ export function FlagConfigPage({ flagKey, envKey }: { flagKey: string; envKey: s
           busy={busy}
           onSave={save}
           onCancel={() => setReviewing(false)}
+        />
+      )}
+      {editingDetails && (
+        <EditFlagDialog
+          flag={flag}
+          onCancel={() => setEditingDetails(false)}
+          onSaved={(saved) => {
+            setEditingDetails(false);
+            setLoaded({ ...loaded, flag: { ...flag, ...saved } });
+            setMessage(`Saved the details of ${saved.key}.`);
+          }}
         />
       )}
       {confirmToggle !== null && (

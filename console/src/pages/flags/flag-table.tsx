@@ -2,7 +2,7 @@ import { memo } from 'react';
 import type { Environment, Flag, FlagStatus } from '../../api/types.ts';
 import { Switch } from '../../components/switch.tsx';
 import { Link } from '../../router/router.tsx';
-import type { FlagRow } from './use-flag-list.ts';
+import type { EnvironmentState, FlagRow } from './use-flag-list.ts';
 
 const STATUS_HELP: Record<FlagStatus, string> = {
   new: 'Never evaluated here',
@@ -14,16 +14,21 @@ const STATUS_HELP: Record<FlagStatus, string> = {
 
 export type ToggleRequest = (flag: Flag, environment: Environment, on: boolean) => void;
 
+/** What a person who may change flags can do from a row; absent for viewers. */
+export type RowActions = { edit: (row: FlagRow) => void; archive: (row: FlagRow) => void; restore: (row: FlagRow) => void };
+
 export const FlagTable = memo(function FlagTable({
   environments,
   rows,
   pending,
   onToggle,
+  actions,
 }: {
   environments: Environment[];
   rows: FlagRow[];
   pending: ReadonlySet<string>;
   onToggle: ToggleRequest;
+  actions: RowActions | null;
 }) {
   return (
     <table className="flag-table">
@@ -40,7 +45,7 @@ export const FlagTable = memo(function FlagTable({
       </thead>
       <tbody>
         {rows.map((row) => (
-          <FlagTableRow key={row.flag.key} row={row} environments={environments} pending={pending} onToggle={onToggle} />
+          <FlagTableRow key={row.flag.key} row={row} environments={environments} pending={pending} onToggle={onToggle} actions={actions} />
         ))}
       </tbody>
     </table>
@@ -54,11 +59,13 @@ const FlagTableRow = memo(function FlagTableRow({
   environments,
   pending,
   onToggle,
+  actions,
 }: {
   row: FlagRow;
   environments: Environment[];
   pending: ReadonlySet<string>;
   onToggle: ToggleRequest;
+  actions: RowActions | null;
 }) {
   const { flag } = row;
   return (
@@ -74,12 +81,29 @@ const FlagTableRow = memo(function FlagTableRow({
         )}
         <span className="flag-meta">
           <span className="kind">{flag.kind}</span>
+          {flag.archived && <span className="tag tag-archived">archived</span>}
           {flag.tags.map((tag) => (
             <span className="tag" key={tag}>
               {tag}
             </span>
           ))}
         </span>
+        {actions && (
+          <span className="row-actions">
+            <button type="button" className="button secondary" aria-label={`Edit ${flag.key}`} onClick={() => actions.edit(row)}>
+              Edit
+            </button>
+            {flag.archived ? (
+              <button type="button" className="button secondary" aria-label={`Restore ${flag.key}`} onClick={() => actions.restore(row)}>
+                Restore
+              </button>
+            ) : (
+              <button type="button" className="button secondary" aria-label={`Archive ${flag.key}`} onClick={() => actions.archive(row)}>
+                Archive
+              </button>
+            )}
+          </span>
+        )}
       </th>
       {environments.map((env) => {
         const state = row.states[env.key];
@@ -98,6 +122,7 @@ const FlagTableRow = memo(function FlagTableRow({
                     {state.status}
                   </span>
                 )}
+                <UnderWay flagKey={flag.key} environment={env} state={state} />
               </>
             ) : (
               <span className="muted">–</span>
@@ -108,3 +133,29 @@ const FlagTableRow = memo(function FlagTableRow({
     </tr>
   );
 });
+
+/** Badges for what is under way on the flag in one environment: a release plan, scheduled changes. */
+function UnderWay({ flagKey, environment, state }: { flagKey: string; environment: Environment; state: EnvironmentState }) {
+  const { releasePlan, pendingSchedules = 0 } = state;
+  if (!releasePlan && pendingSchedules === 0) return null;
+  const where = `${flagKey} in ${environment.name}`;
+  return (
+    <span className="under-way">
+      {releasePlan && (
+        <Link className="status status-releasing" to={`/releases/${encodeURIComponent(releasePlan.id)}`}>
+          {releasePlan.status === 'paused' ? 'in a release (paused)' : 'in a release'}
+          <span className="visually-hidden">: the release plan of {where}</span>
+        </Link>
+      )}
+      {pendingSchedules > 0 && (
+        <Link
+          className="status status-scheduled"
+          to={`/flags/${encodeURIComponent(flagKey)}/${encodeURIComponent(environment.key)}/release`}
+        >
+          {pendingSchedules > 1 ? `${pendingSchedules} scheduled` : 'scheduled'}
+          <span className="visually-hidden">: changes pending for {where}</span>
+        </Link>
+      )}
+    </span>
+  );
+}

@@ -1,12 +1,16 @@
-import { useCallback, useEffect, useId, useState } from 'react';
-import { describeError } from '../../api/client.ts';
-import { toggleFlag } from '../../api/flags.ts';
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { ApiError, describeError } from '../../api/client.ts';
+import { setFlagArchived, toggleFlag } from '../../api/flags.ts';
+import { mayEverywhere } from '../../api/permissions.ts';
 import type { Environment, Flag } from '../../api/types.ts';
 import { isProduction } from '../../components/production.ts';
+import { useSession } from '../../layout/session-context.ts';
+import { ArchiveFlagDialog } from './archive-flag-dialog.tsx';
 import { ConfirmToggleDialog } from './confirm-toggle-dialog.tsx';
 import { CreateFlagDialog } from './create-flag-dialog.tsx';
-import { FlagTable, pendingKey } from './flag-table.tsx';
-import { useFlagList } from './use-flag-list.ts';
+import { EditFlagDialog } from './edit-flag-dialog.tsx';
+import { FlagTable, pendingKey, type RowActions } from './flag-table.tsx';
+import { type FlagRow, useFlagList } from './use-flag-list.ts';
 
 const PAGE_SIZE = 50;
 /** How often the list is read again, so other people's changes appear. */
@@ -34,18 +38,21 @@ const parseTags = (text: string) =>
 export function FlagsPage() {
   const [search, setSearch] = useState('');
   const [tagText, setTagText] = useState('');
+  const [showArchived, setShowArchived] = useState(false);
   const [offset, setOffset] = useState(0);
   const q = useDebounced(search.trim(), SEARCH_DELAY_MS);
   const tagsText = useDebounced(tagText, SEARCH_DELAY_MS);
   const [tags, setTags] = useState<string[]>([]);
   useEffect(() => setTags(parseTags(tagsText)), [tagsText]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts at the first page
-  useEffect(() => setOffset(0), [q, tags]);
+  useEffect(() => setOffset(0), [q, tags, showArchived]);
 
-  const list = useFlagList({ q, tags, offset, limit: PAGE_SIZE }, POLL_MS);
+  const list = useFlagList({ q, tags, archived: showArchived, offset, limit: PAGE_SIZE }, POLL_MS);
   const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
   const [confirmation, setConfirmation] = useState<Confirmation | null>(null);
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<Flag | null>(null);
+  const [archiving, setArchiving] = useState<FlagRow | null>(null);
   const [message, setMessage] = useState('');
   const [failure, setFailure] = useState<string | null>(null);
   const id = useId();
@@ -84,9 +91,38 @@ export function FlagsPage() {
     [toggled],
   );
 
+  // Metadata, archiving and restoring are shared by every environment, so they need editor everywhere.
+  const session = useSession();
+  const canChangeFlags = mayEverywhere(session, 'editor');
+  const { reload } = list;
+  const restore = useCallback(
+    async ({ flag }: FlagRow) => {
+      setFailure(null);
+      try {
+        await setFlagArchived(flag.key, false, flag.version);
+        setMessage(`Restored ${flag.key}: SDKs receive it again.`);
+      } catch (caught) {
+        const stale = caught instanceof ApiError && caught.status === 412;
+        setFailure(
+          `Could not restore ${flag.key}: ${stale ? 'someone changed it meanwhile; the list now shows its current state.' : describeError(caught)}`,
+        );
+      }
+      reload();
+    },
+    [reload],
+  );
+  const actions = useMemo<RowActions | null>(
+    () => (canChangeFlags ? { edit: ({ flag }) => setEditing(flag), archive: setArchiving, restore } : null),
+    [canChangeFlags, restore],
+  );
+
   const { environments, rows, total } = list;
   const last = Math.min(offset + PAGE_SIZE, total);
   const filtered = q !== '' || tags.length > 0;
+  const evaluatedIn = (row: FlagRow) =>
+    (environments ?? [])
+      .filter((env) => ['active', 'archived-but-evaluated'].includes(row.states[env.key]?.status ?? ''))
+      .map((env) => env.name);
 
   return (
     <section className="page" aria-labelledby={`${id}-title`}>
@@ -112,6 +148,10 @@ export function FlagsPage() {
           <label htmlFor={`${id}-tags`}>Tags</label>
           <input id={`${id}-tags`} value={tagText} placeholder="checkout, team-a" onChange={(e) => setTagText(e.target.value)} />
         </div>
+        <label className="choice filter-choice">
+          <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.target.checked)} />
+          Show archived
+        </label>
       </search>
 
       <p className="visually-hidden" role="status" aria-live="polite">
@@ -129,7 +169,7 @@ export function FlagsPage() {
         <p className="empty">{filtered ? 'No flag matches these filters.' : 'No flags yet. Create the first one with “New flag”.'}</p>
       ) : (
         <>
-          <FlagTable environments={environments} rows={rows} pending={pending} onToggle={requestToggle} />
+          <FlagTable environments={environments} rows={rows} pending={pending} onToggle={requestToggle} actions={actions} />
           <nav className="pager" aria-label="Pages of flags">
             <span>
               {offset + 1}–{last} of {total.toLocaleString('en')}
@@ -156,6 +196,29 @@ export function FlagsPage() {
           onDone={(config) => {
             toggled(confirmation.flag, confirmation.environment, config.on);
             setConfirmation(null);
+          }}
+        />
+      )}
+      {editing && (
+        <EditFlagDialog
+          flag={editing}
+          onCancel={() => setEditing(null)}
+          onSaved={(flag) => {
+            setEditing(null);
+            setMessage(`Saved ${flag.key} (version ${flag.version}).`);
+            list.reload();
+          }}
+        />
+      )}
+      {archiving && (
+        <ArchiveFlagDialog
+          flag={archiving.flag}
+          evaluatedIn={evaluatedIn(archiving)}
+          onCancel={() => setArchiving(null)}
+          onArchived={(flag) => {
+            setArchiving(null);
+            setMessage(`Archived ${flag.key}: SDKs no longer receive it. “Show archived” lists it.`);
+            list.reload();
           }}
         />
       )}

@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError } from '../../api/client.ts';
 import { listEnvironments, listFlags } from '../../api/flags.ts';
-import type { Environment, Flag, FlagStatus } from '../../api/types.ts';
+import type { Environment, Flag, FlagStatus, LivePlan } from '../../api/types.ts';
 
-export type EnvironmentState = { on: boolean; status?: FlagStatus };
+export type EnvironmentState = { on: boolean; status?: FlagStatus; releasePlan?: LivePlan | null; pendingSchedules?: number };
 export type FlagRow = { flag: Flag; states: Record<string, EnvironmentState> };
 
-export type FlagListQuery = { q: string; tags: readonly string[]; offset: number; limit: number };
+export type FlagListQuery = { q: string; tags: readonly string[]; archived: boolean; offset: number; limit: number };
 
 export type FlagList = {
   environments: Environment[] | null;
@@ -31,7 +31,7 @@ export function useFlagList(query: FlagListQuery, pollMs: number): FlagList {
   const [tick, setTick] = useState(0);
   const latest = useRef(0);
 
-  const { q, tags, offset, limit } = query;
+  const { q, tags, archived, offset, limit } = query;
   const tagKey = tags.join(',');
 
   useEffect(() => {
@@ -47,7 +47,7 @@ export function useFlagList(query: FlagListQuery, pollMs: number): FlagList {
 
   // A new query shows nothing until its first answer, rather than the previous query's rows.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the query's parts are what resets the rows
-  useEffect(() => setResult(null), [q, tagKey, offset, limit]);
+  useEffect(() => setResult(null), [q, tagKey, archived, offset, limit]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is how reload() asks for a read now
   useEffect(() => {
@@ -56,7 +56,7 @@ export function useFlagList(query: FlagListQuery, pollMs: number): FlagList {
     const tag = tagKey ? tagKey.split(',') : [];
     const load = async () => {
       const run = ++latest.current;
-      const base = { q, tag, limit, offset };
+      const base = { q, tag, limit, offset, archived: archived ? ('all' as const) : ('false' as const) };
       try {
         const pages = await Promise.all(
           environments.length === 0
@@ -69,7 +69,14 @@ export function useFlagList(query: FlagListQuery, pollMs: number): FlagList {
           const states: Record<string, EnvironmentState> = {};
           environments.forEach((env, i) => {
             const item = pages[i]?.items.find((candidate) => candidate.key === flag.key);
-            if (item?.on !== undefined) states[env.key] = item.status ? { on: item.on, status: item.status } : { on: item.on };
+            if (item?.on === undefined) return;
+            const { on, status, releasePlan, pendingSchedules } = item;
+            states[env.key] = {
+              on,
+              ...(status ? { status } : {}),
+              ...(releasePlan ? { releasePlan } : {}),
+              ...(pendingSchedules ? { pendingSchedules } : {}),
+            };
           });
           return { flag, states };
         });
@@ -88,7 +95,7 @@ export function useFlagList(query: FlagListQuery, pollMs: number): FlagList {
       controller.abort();
       window.clearInterval(timer);
     };
-  }, [environments, q, tagKey, offset, limit, pollMs, tick]);
+  }, [environments, q, tagKey, archived, offset, limit, pollMs, tick]);
 
   const reload = useCallback(() => setTick((n) => n + 1), []);
   const setState = useCallback((flagKey: string, environmentKey: string, on: boolean) => {
