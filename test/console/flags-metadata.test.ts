@@ -249,6 +249,11 @@ describe.skipIf(!hasChromium)('editing, archiving and restoring flags from the f
       await page.getByLabel('Show archived').check();
       await rowOf(page, 'viewer-archived').waitFor();
       expect(await page.getByRole('button', { name: /^(Edit|Archive|Restore) / }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'New flag' }).count()).toBe(0);
+      // Its switches show the state but cannot be flipped.
+      const switchInProduction = page.getByRole('switch', { name: 'viewer-sees in Production' });
+      expect(await switchInProduction.isDisabled()).toBe(true);
+      expect(await switchInProduction.getAttribute('title')).toBe('You may view Production, not change it');
       expect(await seriousViolations(page)).toEqual([]);
 
       await page.goto(`${baseUrl}/flags/viewer-sees/staging`);

@@ -13,3 +13,7 @@ export const mayIn = (session: Session, environment: string, needed: Role): bool
 /** Holds at least `needed` in every environment (tokens, creating environments). */
 export const mayEverywhere = (session: Session, needed: Role): boolean =>
   [session.role, ...Object.values(session.environmentRoles)].every((role) => rank(role) >= rank(needed));
+
+/** Holds at least `needed` in some environment (creating a flag). */
+export const mayAnywhere = (session: Session, needed: Role): boolean =>
+  [session.role, ...Object.values(session.environmentRoles)].some((role) => rank(role) >= rank(needed));

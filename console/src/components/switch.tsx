@@ -1,5 +1,18 @@
 /** An on/off switch: a button with role="switch", so screen readers say "on" or "off" and Space flips it. */
-export function Switch({ on, label, busy, onChange }: { on: boolean; label: string; busy?: boolean; onChange: (on: boolean) => void }) {
+export function Switch({
+  on,
+  label,
+  busy,
+  readOnly,
+  onChange,
+}: {
+  on: boolean;
+  label: string;
+  busy?: boolean;
+  /** Shown but not switchable (a viewer of the environment), saying why. */
+  readOnly?: string;
+  onChange: (on: boolean) => void;
+}) {
   return (
     <button
       type="button"
@@ -7,7 +20,8 @@ export function Switch({ on, label, busy, onChange }: { on: boolean; label: stri
       aria-checked={on}
       aria-label={label}
       aria-busy={busy || undefined}
-      disabled={busy}
+      disabled={busy || readOnly !== undefined}
+      title={readOnly}
       className="switch"
       onClick={() => onChange(!on)}
     >

@@ -1,6 +1,8 @@
 import { memo } from 'react';
+import { mayIn } from '../../api/permissions.ts';
 import type { Environment, Flag, FlagStatus } from '../../api/types.ts';
 import { Switch } from '../../components/switch.tsx';
+import { useSession } from '../../layout/session-context.ts';
 import { Link } from '../../router/router.tsx';
 import type { EnvironmentState, FlagRow } from './use-flag-list.ts';
 
@@ -68,6 +70,7 @@ const FlagTableRow = memo(function FlagTableRow({
   actions: RowActions | null;
 }) {
   const { flag } = row;
+  const session = useSession();
   return (
     <tr>
       <th scope="row" className="flag-cell">
@@ -115,6 +118,7 @@ const FlagTableRow = memo(function FlagTableRow({
                   on={state.on}
                   label={`${flag.key} in ${env.name}`}
                   busy={pending.has(pendingKey(flag.key, env.key))}
+                  readOnly={mayIn(session, env.key, 'editor') ? undefined : `You may view ${env.name}, not change it`}
                   onChange={(on) => onToggle(flag, env, on)}
                 />
                 {state.status && (

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { ApiError, describeError } from '../../api/client.ts';
 import { setFlagArchived, toggleFlag } from '../../api/flags.ts';
-import { mayEverywhere } from '../../api/permissions.ts';
+import { mayAnywhere, mayEverywhere } from '../../api/permissions.ts';
 import type { Environment, Flag } from '../../api/types.ts';
 import { isProduction } from '../../components/production.ts';
 import { useSession } from '../../layout/session-context.ts';
@@ -128,9 +128,11 @@ export function FlagsPage() {
     <section className="page" aria-labelledby={`${id}-title`}>
       <div className="page-head">
         <h1 id={`${id}-title`}>Flags</h1>
-        <button type="button" className="button primary" onClick={() => setCreating(true)}>
-          New flag
-        </button>
+        {mayAnywhere(session, 'editor') && (
+          <button type="button" className="button primary" onClick={() => setCreating(true)}>
+            New flag
+          </button>
+        )}
       </div>
 
       <search className="filters">
