@@ -1,6 +1,7 @@
 import { type ReactNode, useState } from 'react';
 import { describeError } from '../api/client.ts';
 import { Dialog } from './dialog.tsx';
+import { DialogFooter } from './dialog-footer.tsx';
 
 /**
  * Asks before a change that cannot be undone. `onConfirm` does it; when the server refuses, its message
@@ -36,19 +37,7 @@ export function ConfirmDialog({
   return (
     <Dialog title={title} onClose={onCancel}>
       {children}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="button" className="button secondary" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="button" className="button danger" onClick={confirm} disabled={busy}>
-          {confirmLabel}
-        </button>
-      </div>
+      <DialogFooter error={error} disabled={busy} onCancel={onCancel} submitLabel={confirmLabel} tone="danger" onSubmit={confirm} />
     </Dialog>
   );
 }

@@ -2,6 +2,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { describeError } from '../../api/client.ts';
 import type { Environment } from '../../api/types.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogFooter } from '../../components/dialog-footer.tsx';
 import { keyFrom } from '../../components/key-from.ts';
 import { createEnvironment, renameEnvironment } from './environments-api.ts';
 
@@ -72,19 +73,7 @@ export function EnvironmentDialog({
             </p>
           </>
         )}
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onCancel}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            {editing ? 'Save name' : 'Create environment'}
-          </button>
-        </div>
+        <DialogFooter error={error} disabled={busy} onCancel={onCancel} submitLabel={editing ? 'Save name' : 'Create environment'} />
       </form>
     </Dialog>
   );

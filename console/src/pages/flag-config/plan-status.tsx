@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { describeError } from '../../api/client.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogFooter } from '../../components/dialog-footer.tsx';
 import { Link } from '../../router/router.tsx';
 import { planAction, planName, type ReleasePlan } from './api.ts';
 
@@ -49,19 +50,14 @@ export function PlanStatus({ plan, onChanged }: { plan: ReleasePlan; onChanged: 
       {confirmRollback && (
         <Dialog title="Roll back the release plan?" onClose={() => setConfirmRollback(false)}>
           <p>This writes back the configuration from before plan {planName(plan)} and ends it.</p>
-          {error && (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          )}
-          <div className="dialog-actions">
-            <button type="button" className="button secondary" onClick={() => setConfirmRollback(false)}>
-              Cancel
-            </button>
-            <button type="button" className="button danger" disabled={busy} onClick={() => act('rollback')}>
-              Roll back
-            </button>
-          </div>
+          <DialogFooter
+            error={error}
+            disabled={busy}
+            onCancel={() => setConfirmRollback(false)}
+            submitLabel="Roll back"
+            tone="danger"
+            onSubmit={() => act('rollback')}
+          />
         </Dialog>
       )}
     </section>

@@ -1,4 +1,5 @@
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogFooter } from '../../components/dialog-footer.tsx';
 import type { EditableConfig } from './api.ts';
 import { DiffView } from './diff.tsx';
 
@@ -21,14 +22,7 @@ export function SaveDialog({
   return (
     <Dialog title={title} onClose={onCancel}>
       <DiffView before={before} after={after} label="Lines marked − are removed, lines marked + are added." />
-      <div className="dialog-actions">
-        <button type="button" className="button secondary" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="button" className="button primary" disabled={busy} onClick={onSave}>
-          Save
-        </button>
-      </div>
+      <DialogFooter disabled={busy} onCancel={onCancel} submitLabel="Save" onSubmit={onSave} />
     </Dialog>
   );
 }

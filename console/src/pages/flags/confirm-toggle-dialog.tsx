@@ -3,6 +3,7 @@ import { ApiError, describeError } from '../../api/client.ts';
 import { getFlag, toggleFlag } from '../../api/flags.ts';
 import type { Environment, Flag, FlagConfig } from '../../api/types.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogFooter } from '../../components/dialog-footer.tsx';
 
 const word = (on: boolean) => (on ? 'on' : 'off');
 
@@ -70,19 +71,14 @@ export function ConfirmToggleDialog({
       </p>
       <p>This changes what users in {environment.name} get within seconds.</p>
       {already && <p role="status">It is already {word(on)} there: someone changed it in the meantime.</p>}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="button" className="button secondary" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="button" className={on ? 'button primary' : 'button danger'} onClick={confirm} disabled={busy || !current || already}>
-          Turn {word(on)} in {environment.name}
-        </button>
-      </div>
+      <DialogFooter
+        error={error}
+        disabled={busy || !current || already}
+        onCancel={onCancel}
+        submitLabel={`Turn ${word(on)} in ${environment.name}`}
+        tone={on ? 'primary' : 'danger'}
+        onSubmit={confirm}
+      />
     </Dialog>
   );
 }

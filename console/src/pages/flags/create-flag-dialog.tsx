@@ -3,6 +3,7 @@ import { describeError } from '../../api/client.ts';
 import { createFlag, type NewFlag } from '../../api/flags.ts';
 import type { Flag, FlagKind } from '../../api/types.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogFooter } from '../../components/dialog-footer.tsx';
 
 const KINDS: FlagKind[] = ['boolean', 'string', 'number', 'json'];
 
@@ -102,19 +103,7 @@ export function CreateFlagDialog({ onCreated, onCancel }: { onCreated: (flag: Fl
             />
           </>
         )}
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onCancel}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            Create flag
-          </button>
-        </div>
+        <DialogFooter error={error} disabled={busy} onCancel={onCancel} submitLabel="Create flag" />
       </form>
     </Dialog>
   );

@@ -3,6 +3,7 @@ import { ApiError, describeError } from '../../api/client.ts';
 import { type FlagMetadata, getFlag, updateFlag } from '../../api/flags.ts';
 import type { Flag } from '../../api/types.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogFooter } from '../../components/dialog-footer.tsx';
 
 type Fields = { name: string; description: string; tags: string; temporary: boolean; clientSideAvailable: boolean };
 
@@ -117,25 +118,13 @@ export function EditFlagDialog({ flag, onSaved, onCancel }: { flag: Flag; onSave
           <input type="checkbox" checked={fields.clientSideAvailable} onChange={(e) => set({ clientSideAvailable: e.target.checked })} />
           Available to client-side SDKs (browsers, mobile apps)
         </label>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onCancel}>
-            Cancel
-          </button>
-          {stale ? (
-            <button type="button" className="button primary" onClick={loadCurrent} disabled={busy}>
-              Load the current version
-            </button>
-          ) : (
-            <button type="submit" className="button primary" disabled={busy || !changed}>
-              Save
-            </button>
-          )}
-        </div>
+        <DialogFooter
+          error={error}
+          disabled={busy || (!stale && !changed)}
+          onCancel={onCancel}
+          submitLabel={stale ? 'Load the current version' : 'Save'}
+          onSubmit={stale ? loadCurrent : undefined}
+        />
       </form>
     </Dialog>
   );

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { describeError } from '../../api/client.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogFooter } from '../../components/dialog-footer.tsx';
 import { operatePlan, type PlanOperation, type ReleasePlan, stageName } from './releases-api.ts';
 
 type Confirm = { operation: 'rollback' | 'advance'; title: string; text: string; button: string };
@@ -100,24 +101,14 @@ export function PlanActions({
       {confirm && (
         <Dialog title={confirm.title} onClose={() => setConfirm(null)}>
           <p>{confirm.text}</p>
-          {error && (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          )}
-          <div className="dialog-actions">
-            <button type="button" className="button secondary" onClick={() => setConfirm(null)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className={`button ${confirm.operation === 'rollback' ? 'danger' : 'primary'}`}
-              disabled={busy}
-              onClick={() => (confirm.operation === 'rollback' ? run('rollback', 'Rolled the plan back.') : advance())}
-            >
-              {confirm.button}
-            </button>
-          </div>
+          <DialogFooter
+            error={error}
+            disabled={busy}
+            onCancel={() => setConfirm(null)}
+            submitLabel={confirm.button}
+            tone={confirm.operation === 'rollback' ? 'danger' : 'primary'}
+            onSubmit={() => (confirm.operation === 'rollback' ? run('rollback', 'Rolled the plan back.') : advance())}
+          />
         </Dialog>
       )}
     </div>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { describeError } from '../../api/client.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogFooter } from '../../components/dialog-footer.tsx';
 import type { ReleaseTemplate } from '../releases/releases-api.ts';
 import { describeInstructions, ScheduleForm } from './schedule-form.tsx';
 import { cancelSchedule, createSchedule, listSchedules, type ScheduledChange, updateSchedule } from './schedules-api.ts';
@@ -162,14 +163,14 @@ export function ScheduleSection({
             It will not be applied at {new Date(cancelling.at).toLocaleString()}:{' '}
             {describeInstructions(cancelling.instructions, variations)}.
           </p>
-          <div className="dialog-actions">
-            <button type="button" className="button secondary" onClick={() => setCancelling(null)}>
-              Keep it
-            </button>
-            <button type="button" className="button danger" disabled={busy} onClick={() => cancel(cancelling)}>
-              Cancel the change
-            </button>
-          </div>
+          <DialogFooter
+            disabled={busy}
+            onCancel={() => setCancelling(null)}
+            cancelLabel="Keep it"
+            submitLabel="Cancel the change"
+            tone="danger"
+            onSubmit={() => cancel(cancelling)}
+          />
         </Dialog>
       )}
     </section>

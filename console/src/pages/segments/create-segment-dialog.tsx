@@ -1,6 +1,7 @@
 import { type FormEvent, useId, useState } from 'react';
 import { describeError } from '../../api/client.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogFooter } from '../../components/dialog-footer.tsx';
 import { keyFrom } from '../../components/key-from.ts';
 import { createSegment, type Segment } from './segments-api.ts';
 
@@ -64,19 +65,7 @@ export function CreateSegmentDialog({
         </p>
         <label htmlFor={`${id}-description`}>Description (optional)</label>
         <textarea id={`${id}-description`} value={description} rows={2} onChange={(e) => setDescription(e.target.value)} />
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onCancel}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            Create segment
-          </button>
-        </div>
+        <DialogFooter error={error} disabled={busy} onCancel={onCancel} submitLabel="Create segment" />
       </form>
     </Dialog>
   );

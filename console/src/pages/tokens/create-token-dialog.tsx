@@ -2,6 +2,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { describeError } from '../../api/client.ts';
 import type { Environment } from '../../api/types.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogFooter } from '../../components/dialog-footer.tsx';
 import { RolesFields } from './roles-fields.tsx';
 import { type CreatedToken, createToken, type Roles, type TokenKind } from './tokens-api.ts';
 
@@ -78,19 +79,7 @@ export function CreateTokenDialog({
             </select>
           </>
         )}
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onCancel}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            Create token
-          </button>
-        </div>
+        <DialogFooter error={error} disabled={busy} onCancel={onCancel} submitLabel="Create token" />
       </form>
     </Dialog>
   );

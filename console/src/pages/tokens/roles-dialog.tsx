@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { describeError } from '../../api/client.ts';
 import type { Environment } from '../../api/types.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogFooter } from '../../components/dialog-footer.tsx';
 import { RolesFields } from './roles-fields.tsx';
 import { type Roles, type Token, updateTokenRoles } from './tokens-api.ts';
 
@@ -38,19 +39,7 @@ export function RolesDialog({
       <form className="form" onSubmit={submit}>
         <p className="hint">The change applies from their next request, open console sessions included.</p>
         <RolesFields roles={roles} environments={environments} onChange={setRoles} />
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button secondary" onClick={onCancel}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            Save roles
-          </button>
-        </div>
+        <DialogFooter error={error} disabled={busy} onCancel={onCancel} submitLabel="Save roles" />
       </form>
     </Dialog>
   );
