@@ -53,6 +53,8 @@ const stageApplications = async (planIds: string[]) =>
   (
     await t.db.prisma.auditEvent.findMany({
       where: { resourceType: 'release-plan', resourceKey: { in: planIds }, action: { in: ['release.started', 'release.stage-applied'] } },
+      // Without an order PostgreSQL may return rows in any order (seen once in CI: stage 1 before 0).
+      orderBy: { id: 'asc' },
     })
   ).map((e) => `${e.resourceKey}:${(e.after as { stageIndex: number }).stageIndex}`);
 
