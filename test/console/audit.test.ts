@@ -2,43 +2,17 @@
  * The console's audit log page (issue 13) in Chromium against a real server on the real PostgreSQL:
  * filters, newest first, "Load more" through the cursor, and each change's before/after diff.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../helpers/app.ts';
-import {
-  type ConsoleRig,
-  closePages,
-  expectNoHorizontalScroll,
-  hasChromium,
-  openPage,
-  SCREENSHOTS,
-  seriousViolations,
-  signIn,
-  startConsoleRig,
-} from './browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { expectNoHorizontalScroll, hasChromium, openPage, SCREENSHOTS, seriousViolations, setUpConsoleRig } from './browser.ts';
 
-let rig: ConsoleRig;
-let t: TestApp;
-let baseUrl: string;
-let browser: Browser;
+const rig = setUpConsoleRig();
+const { api } = rig;
 
-beforeAll(async () => {
-  rig = await startConsoleRig();
-  ({ t, baseUrl, browser } = rig);
-});
-afterEach(closePages);
-afterAll(() => rig?.close());
-
-const api: ConsoleRig['api'] = (...args) => rig.api(...args);
-
-/** Signs in and opens the audit log through the navigation, as a person would. */
+/** Signs in and opens the audit log through the navigation, as a person would; the signed-in person's name. */
 async function openAudit(page: Page): Promise<string> {
-  await signIn(page, baseUrl, t.adminToken);
-  const person = (await page.locator('.account-name').textContent())?.trim() ?? '';
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
-  await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
-  expect(new URL(page.url()).pathname).toBe('/audit');
-  return person;
+  await rig.signInAndNavigate(page, { link: 'Audit log', path: '/audit' });
+  return (await page.locator('.account-name').textContent())?.trim() ?? '';
 }
 
 /**
@@ -60,7 +34,7 @@ describe.skipIf(!hasChromium)('the audit log page', () => {
     await api('POST', '/api/flags/audited-flag/environments/production/toggle', { on: true });
     await api('PATCH', '/api/flags/audited-flag', { name: 'Audited flag, renamed' });
 
-    const { page, problems } = await openPage(browser);
+    const { page, problems } = await openPage(rig.browser);
     const person = await openAudit(page);
     expect(person).not.toBe('');
     // Unfiltered, the other flag's creation is there too.
@@ -112,7 +86,7 @@ describe.skipIf(!hasChromium)('the audit log page', () => {
   it('reads older changes with "Load more", 50 at a time, until the oldest', async () => {
     await api('POST', '/api/flags', { key: 'busy-flag', name: 'Busy flag', kind: 'boolean' });
     for (let i = 0; i < 60; i++) await api('POST', '/api/flags/busy-flag/environments/development/toggle', { on: i % 2 === 0 });
-    const { page, problems } = await openPage(browser);
+    const { page, problems } = await openPage(rig.browser);
     await openAudit(page);
     await entries(page).first().waitFor();
     await filterByFlag(page, 'busy-flag');
@@ -133,7 +107,7 @@ describe.skipIf(!hasChromium)('the audit log page', () => {
 
   it('works at 390 px: no horizontal scrolling, the diff opens, axe clean', async () => {
     await api('POST', '/api/flags', { key: 'a-flag-with-a-rather-long-key-for-a-phone-screen', name: 'Long key', kind: 'boolean' });
-    const { page, problems } = await openPage(browser, 390);
+    const { page, problems } = await openPage(rig.browser, 390);
     await openAudit(page);
     await filterByFlag(page, 'a-flag-with-a-rather-long-key-for-a-phone-screen');
     const created = entries(page).filter({ hasText: 'flag.created' });

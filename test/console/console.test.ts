@@ -2,46 +2,28 @@
  * The console (issue 13) in a real browser: Debian's Chromium, driven by playwright-core, against a
  * real server on the real PostgreSQL. It writes the README's screenshots to docs/screenshots/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CSP } from '../../server/src/http/console.ts';
-import type { TestApp } from '../helpers/app.ts';
-import {
-  type ConsoleRig,
-  closePages,
-  expectNoHorizontalScroll,
-  hasChromium,
-  openPage,
-  SCREENSHOTS,
-  seriousViolations,
-  signIn,
-  startConsoleRig,
-} from './browser.ts';
+import { expectNoHorizontalScroll, hasChromium, openPage, SCREENSHOTS, seriousViolations, setUpConsoleRig } from './browser.ts';
 
 const screenshot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
 
-let rig: ConsoleRig;
-let t: TestApp;
-let baseUrl: string;
-let browser: Browser;
+const rig = setUpConsoleRig();
+const { api } = rig;
+
 /** Sign-in needs the session routes (POST/GET/DELETE /api/session), read from the OpenAPI document. */
 let hasSessions = false;
 
 beforeAll(async () => {
-  rig = await startConsoleRig();
-  ({ t, baseUrl, browser } = rig);
-  const paths = Object.keys(((await t.request('GET', '/docs/json', { token: null })).json() as { paths: object }).paths);
+  const paths = Object.keys(((await rig.t.request('GET', '/docs/json', { token: null })).json() as { paths: object }).paths);
   hasSessions = paths.includes('/api/session') || paths.includes('/api/session/');
 });
-afterEach(closePages);
-afterAll(() => rig?.close());
-
-const api: ConsoleRig['api'] = (...args) => rig.api(...args);
 
 describe('serving the console', () => {
   it('serves index.html at / and at any console path, with the console CSP and no caching', async () => {
     for (const path of ['/', '/flags', '/flags/new-checkout/production']) {
-      const res = await fetch(`${baseUrl}${path}`);
+      const res = await fetch(`${rig.baseUrl}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toMatch(/^text\/html/);
       expect(res.headers.get('content-security-policy'), path).toBe(CONSOLE_CSP);
@@ -53,16 +35,16 @@ describe('serving the console', () => {
   });
 
   it('serves the hashed assets with a year of caching, and a missing asset is a 404', async () => {
-    const html = await (await fetch(`${baseUrl}/`)).text();
+    const html = await (await fetch(`${rig.baseUrl}/`)).text();
     const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
     expect(assets.some((a) => a.endsWith('.js'))).toBe(true);
     expect(assets.some((a) => a.endsWith('.css'))).toBe(true);
     for (const asset of assets) {
-      const res = await fetch(`${baseUrl}${asset}`);
+      const res = await fetch(`${rig.baseUrl}${asset}`);
       expect(res.status, asset).toBe(200);
       expect(res.headers.get('cache-control'), asset).toBe('public, max-age=31536000, immutable');
     }
-    expect((await fetch(`${baseUrl}/assets/index-missing.js`)).status).toBe(404);
+    expect((await fetch(`${rig.baseUrl}/assets/index-missing.js`)).status).toBe(404);
     // No inline script or style for the CSP to refuse.
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/<style|style="/);
@@ -70,7 +52,7 @@ describe('serving the console', () => {
 
   it('leaves the API, SDK, docs and trigger paths to the server: JSON 404s with the API CSP', async () => {
     for (const path of ['/api/no-such-route', '/sdk/no-such-route', '/docs/no-such-page.js', '/triggers/nope/more']) {
-      const res = await fetch(`${baseUrl}${path}`);
+      const res = await fetch(`${rig.baseUrl}${path}`);
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type'), path).toMatch(/^application\/json/);
       expect(res.headers.get('content-security-policy'), path).not.toBe(CONSOLE_CSP);
@@ -80,8 +62,8 @@ describe('serving the console', () => {
 
 describe.skipIf(!hasChromium)('the console in Chromium', () => {
   it('loads without a script error or a CSP violation', async () => {
-    const { page, problems } = await openPage(browser);
-    await page.goto(`${baseUrl}/`);
+    const { page, problems } = await openPage(rig.browser);
+    await page.goto(`${rig.baseUrl}/`);
     await page.locator('#root > *').first().waitFor();
     expect(problems).toEqual([]);
   });
@@ -96,8 +78,8 @@ describe.skipIf(!hasChromium)('signed in through the page (needs the /api/sessio
 
   it('refuses a wrong token, signs in with a right one, and passes axe on the sign-in page', async (ctx) => {
     needSessions(ctx);
-    const { context, page, problems } = await openPage(browser);
-    await page.goto(`${baseUrl}/`);
+    const { context, page, problems } = await openPage(rig.browser);
+    await page.goto(`${rig.baseUrl}/`);
     await page.getByRole('heading', { name: 'Sign in to Switchyard' }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'sign-in');
@@ -106,12 +88,12 @@ describe.skipIf(!hasChromium)('signed in through the page (needs the /api/sessio
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
 
-    await page.getByLabel('API token').fill(t.adminToken);
+    await page.getByLabel('API token').fill(rig.t.adminToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
     // The token is nowhere in the browser's storage; the session is an HttpOnly cookie.
     const storage = (await page.evaluate('JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])')) as string;
-    expect(storage).not.toContain(t.adminToken);
+    expect(storage).not.toContain(rig.t.adminToken);
     const cookie = (await context.cookies()).find((c) => c.name === 'sy_session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
 
@@ -133,8 +115,7 @@ describe.skipIf(!hasChromium)('signed in through the page (needs the /api/sessio
     }
     await api('POST', '/api/flags/dark-mode/environments/staging/toggle', { on: true });
 
-    const { page, problems } = await openPage(browser);
-    await signIn(page, baseUrl, t.adminToken);
+    const { page, problems } = await rig.signedInPage();
     const person = (await page.locator('.account-name').textContent())?.trim();
 
     await page.getByRole('button', { name: 'New flag' }).click();
@@ -173,8 +154,7 @@ describe.skipIf(!hasChromium)('signed in through the page (needs the /api/sessio
 
   it('shows other people’s changes without a reload', async (ctx) => {
     needSessions(ctx);
-    const { page, problems } = await openPage(browser);
-    await signIn(page, baseUrl, t.adminToken);
+    const { page, problems } = await rig.signedInPage();
     await api('POST', '/api/flags', { key: 'someone-elses-flag', name: 'Someone else’s flag', kind: 'boolean' });
     await page.getByRole('switch', { name: /^someone-elses-flag in development$/i, checked: false }).waitFor();
     await api('POST', '/api/flags/someone-elses-flag/environments/development/toggle', { on: true });
@@ -185,11 +165,11 @@ describe.skipIf(!hasChromium)('signed in through the page (needs the /api/sessio
   it('toggles in production with the keyboard alone, with a visible focus', async (ctx) => {
     needSessions(ctx);
     await api('POST', '/api/flags', { key: 'keyboard-flag', name: 'Keyboard flag', kind: 'boolean' });
-    const { page, problems } = await openPage(browser);
-    await page.goto(`${baseUrl}/`);
+    const { page, problems } = await openPage(rig.browser);
+    await page.goto(`${rig.baseUrl}/`);
     await page.getByLabel('API token').waitFor();
     // The field has the focus on load: type, then Enter submits.
-    await page.keyboard.type(t.adminToken);
+    await page.keyboard.type(rig.t.adminToken);
     await page.keyboard.press('Enter');
     const target = page.getByRole('switch', { name: /^keyboard-flag in production$/i });
     await target.waitFor();
@@ -226,8 +206,7 @@ describe.skipIf(!hasChromium)('signed in through the page (needs the /api/sessio
 
   it('works at 390 px: no horizontal scrolling, every switch usable, axe clean', async (ctx) => {
     needSessions(ctx);
-    const { page, problems } = await openPage(browser, 390);
-    await signIn(page, baseUrl, t.adminToken);
+    const { page, problems } = await rig.signedInPage({ width: 390 });
     const devSwitch = page.getByRole('switch', { name: /^dark-mode in development$/i });
     await devSwitch.waitFor();
     await expectNoHorizontalScroll(page);
@@ -245,8 +224,7 @@ describe.skipIf(!hasChromium)('signed in through the page (needs the /api/sessio
       await Promise.all(keys.slice(i, i + 10).map((key) => api('POST', '/api/flags', { key, name: key, kind: 'boolean', tags: ['bulk'] })));
     }
     const { total } = await api('GET', '/api/flags?limit=1');
-    const { page, problems } = await openPage(browser);
-    await signIn(page, baseUrl, t.adminToken);
+    const { page, problems } = await rig.signedInPage();
     await page.getByText(`1–50 of ${total}`).waitFor();
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.getByText(`51–${total} of ${total}`).waitFor();

@@ -3,49 +3,23 @@
  * list with the production one marked, create, rename, delete with confirmation; and the layout's
  * production marker on every page that shows a production environment.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../helpers/app.ts';
-import {
-  type ConsoleRig,
-  closePages,
-  expectNoHorizontalScroll,
-  hasChromium,
-  openPage,
-  SCREENSHOTS,
-  seriousViolations,
-  signIn,
-  startConsoleRig,
-} from './browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { expectNoHorizontalScroll, hasChromium, openPage, SCREENSHOTS, seriousViolations, setUpConsoleRig } from './browser.ts';
 
-let rig: ConsoleRig;
-let t: TestApp;
-let baseUrl: string;
-let browser: Browser;
+const rig = setUpConsoleRig();
+const { api } = rig;
 
-beforeAll(async () => {
-  rig = await startConsoleRig();
-  ({ t, baseUrl, browser } = rig);
-});
-afterEach(closePages);
-afterAll(() => rig?.close());
-
-const api: ConsoleRig['api'] = (...args) => rig.api(...args);
-
-async function openEnvironments(page: Page, token: string): Promise<void> {
-  await signIn(page, baseUrl, token);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Environments' }).click();
-  await page.getByRole('heading', { name: 'Environments', level: 1 }).waitFor();
-  expect(new URL(page.url()).pathname).toBe('/environments');
-}
+const openEnvironments = (page: Page, token?: string) =>
+  rig.signInAndNavigate(page, { link: 'Environments', path: '/environments' }, token);
 
 const row = (page: Page, name: string) => page.locator('.data-table tbody tr').filter({ has: page.getByRole('rowheader', { name }) });
 const marker = (page: Page) => page.getByRole('region', { name: 'Production environment' });
 
 describe.skipIf(!hasChromium)('the environments page', () => {
   it('lists the environments with production marked, and creates, renames and deletes one', async () => {
-    const { page, problems } = await openPage(browser);
-    await openEnvironments(page, t.adminToken);
+    const { page, problems } = await openPage(rig.browser);
+    await openEnvironments(page);
     await row(page, 'Production').waitFor();
     const names = await page.locator('.data-table tbody th .item-name').allTextContents();
     expect(names).toEqual(['Development', 'Staging', 'ProductionProduction']);
@@ -76,12 +50,12 @@ describe.skipIf(!hasChromium)('the environments page', () => {
     expect(await confirm.textContent()).toContain('Its flag configurations, segments and SDK keys are deleted with it');
     // Cancelling deletes nothing.
     await confirm.getByRole('button', { name: 'Cancel' }).click();
-    expect((await t.request('GET', '/api/environments/qa')).statusCode).toBe(200);
+    expect((await rig.t.request('GET', '/api/environments/qa')).statusCode).toBe(200);
     await page.getByRole('button', { name: 'Delete Quality assurance' }).click();
     await confirm.getByRole('button', { name: 'Delete Quality assurance' }).click();
     await page.getByText('Deleted Quality assurance.').waitFor();
     await expect.poll(() => row(page, 'Quality assurance').count()).toBe(0);
-    expect((await t.request('GET', '/api/environments/qa')).statusCode).toBe(404);
+    expect((await rig.t.request('GET', '/api/environments/qa')).statusCode).toBe(404);
 
     // Deleting production says so first.
     await page.getByRole('button', { name: 'Delete Production' }).click();
@@ -93,9 +67,8 @@ describe.skipIf(!hasChromium)('the environments page', () => {
 
   it('marks production in the layout while a page shows it, and only then', async () => {
     await api('POST', '/api/flags', { key: 'marked', name: 'Marked', kind: 'boolean' });
-    const { page, problems } = await openPage(browser);
-    await signIn(page, baseUrl, t.adminToken);
-    await page.goto(`${baseUrl}/segments/production`);
+    const { page, problems } = await rig.signedInPage();
+    await page.goto(`${rig.baseUrl}/segments/production`);
     await page.getByRole('heading', { name: 'Segments in Production', level: 1 }).waitFor();
     await marker(page).waitFor();
     expect(await marker(page).textContent()).toBe('Production: you are looking at Production. Changes here reach real users.');
@@ -105,9 +78,9 @@ describe.skipIf(!hasChromium)('the environments page', () => {
     await page.getByRole('navigation', { name: 'Environments' }).getByRole('link', { name: 'Staging' }).click();
     await page.getByRole('heading', { name: 'Segments in Staging', level: 1 }).waitFor();
     await expect.poll(() => marker(page).count()).toBe(0);
-    await page.goto(`${baseUrl}/flags/marked/production`);
+    await page.goto(`${rig.baseUrl}/flags/marked/production`);
     await marker(page).waitFor();
-    await page.goto(`${baseUrl}/environments`);
+    await page.goto(`${rig.baseUrl}/environments`);
     await page.getByRole('heading', { name: 'Environments', level: 1 }).waitFor();
     expect(await marker(page).count()).toBe(0);
     expect(problems).toEqual([]);
@@ -115,7 +88,7 @@ describe.skipIf(!hasChromium)('the environments page', () => {
 
   it('offers a viewer no change, and the API refuses the viewer’s', async () => {
     const viewer = await api('POST', '/api/tokens', { name: 'Vic Viewer', kind: 'admin', role: 'viewer' });
-    const { page, problems } = await openPage(browser);
+    const { page, problems } = await openPage(rig.browser);
     await openEnvironments(page, viewer.secret);
     await row(page, 'Staging').waitFor();
     expect(await page.getByRole('button', { name: 'New environment' }).count()).toBe(0);
@@ -124,15 +97,17 @@ describe.skipIf(!hasChromium)('the environments page', () => {
     await page.getByText('Creating environments needs the admin role in every environment.').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
 
-    expect((await t.request('POST', '/api/environments', { token: viewer.secret, body: { key: 'x', name: 'X' } })).statusCode).toBe(403);
-    expect((await t.request('PATCH', '/api/environments/staging', { token: viewer.secret, body: { name: 'X' } })).statusCode).toBe(403);
-    expect((await t.request('DELETE', '/api/environments/staging', { token: viewer.secret })).statusCode).toBe(403);
+    expect((await rig.t.request('POST', '/api/environments', { token: viewer.secret, body: { key: 'x', name: 'X' } })).statusCode).toBe(
+      403,
+    );
+    expect((await rig.t.request('PATCH', '/api/environments/staging', { token: viewer.secret, body: { name: 'X' } })).statusCode).toBe(403);
+    expect((await rig.t.request('DELETE', '/api/environments/staging', { token: viewer.secret })).statusCode).toBe(403);
     expect(problems).toEqual([]);
   });
 
   it('works at 390 px: no horizontal scrolling, axe clean', async () => {
-    const { page, problems } = await openPage(browser, 390);
-    await openEnvironments(page, t.adminToken);
+    const { page, problems } = await openPage(rig.browser, 390);
+    await openEnvironments(page);
     await row(page, 'Production').waitFor();
     await expectNoHorizontalScroll(page);
     expect(await seriousViolations(page)).toEqual([]);

@@ -3,47 +3,23 @@
  * server: editing the default rule and targets with a diff before saving, and a stale save (412)
  * resolved by re-applying the edit on top of the current version.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../helpers/app.ts';
-import {
-  type ConsoleRig,
-  closePages,
-  expectNoHorizontalScroll,
-  hasChromium,
-  openPage,
-  SCREENSHOTS,
-  seriousViolations,
-  signIn,
-  startConsoleRig,
-} from './browser.ts';
+import { describe, expect, it } from 'vitest';
+import { expectNoHorizontalScroll, hasChromium, SCREENSHOTS, seriousViolations, setUpConsoleRig } from './browser.ts';
 
-let rig: ConsoleRig;
-let t: TestApp;
-let baseUrl: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  rig = await startConsoleRig();
-  ({ t, baseUrl, browser } = rig);
-});
-afterEach(closePages);
-afterAll(() => rig?.close());
-
-const api: ConsoleRig['api'] = (...args) => rig.api(...args);
+const rig = setUpConsoleRig();
+const { api } = rig;
 
 describe('a flag in an environment', () => {
   it('saves a rollout and a target after showing the diff, and re-applies a stale edit over a concurrent change', async (ctx) => {
     if (!hasChromium) return ctx.skip();
     await api('POST', '/api/flags', { key: 'config-flag', name: 'Config flag', kind: 'boolean' });
-    const { page, problems } = await openPage(browser);
-    await signIn(page, baseUrl, t.adminToken);
+    const { page, problems } = await rig.signedInPage();
 
     // From the flags list: the key links to the flag's page; the switcher leads to production.
     await page.getByRole('link', { name: 'config-flag' }).click();
     await page.getByRole('heading', { name: 'Config flag', level: 1 }).waitFor();
     await page.getByRole('navigation', { name: 'Environments' }).getByRole('link', { name: 'Production' }).click();
-    await page.waitForURL(`${baseUrl}/flags/config-flag/production`);
+    await page.waitForURL(`${rig.baseUrl}/flags/config-flag/production`);
     await page.getByRole('link', { name: 'Production' }).and(page.locator('[aria-current="page"]')).waitFor();
     expect(await page.getByRole('switch', { name: 'config-flag in Production' }).getAttribute('aria-checked')).toBe('false');
 
@@ -127,9 +103,8 @@ describe('a flag in an environment', () => {
   it('turns the flag on through the production confirmation, shows a running release plan, and works at 390 px', async (ctx) => {
     if (!hasChromium) return ctx.skip();
     await api('POST', '/api/flags', { key: 'planned-flag', name: 'Planned flag', kind: 'boolean' });
-    const { page, problems } = await openPage(browser, 390);
-    await signIn(page, baseUrl, t.adminToken);
-    await page.goto(`${baseUrl}/flags/planned-flag/production`);
+    const { page, problems } = await rig.signedInPage({ width: 390 });
+    await page.goto(`${rig.baseUrl}/flags/planned-flag/production`);
     await page.getByRole('heading', { name: 'Planned flag', level: 1 }).waitFor();
 
     await page.getByRole('switch', { name: 'planned-flag in Production' }).click();

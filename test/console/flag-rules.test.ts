@@ -3,43 +3,23 @@
  * in a real browser against a real server: what is built is what is stored, inputs are checked as typed
  * with the model's own checks, and other people's changes appear while the page is open.
  */
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../helpers/app.ts';
-import {
-  type ConsoleRig,
-  closePages,
-  expectNoHorizontalScroll,
-  hasChromium,
-  openPage,
-  SCREENSHOTS,
-  seriousViolations,
-  signIn,
-  startConsoleRig,
-} from './browser.ts';
+import type { Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoHorizontalScroll, hasChromium, SCREENSHOTS, seriousViolations, setUpConsoleRig } from './browser.ts';
 
-let rig: ConsoleRig;
-let t: TestApp;
-let baseUrl: string;
-let browser: Browser;
+const rig = setUpConsoleRig();
+const { api } = rig;
 
 beforeAll(async () => {
-  rig = await startConsoleRig();
-  ({ t, baseUrl, browser } = rig);
   await api('POST', '/api/environments/production/segments', { key: 'internal-users', name: 'Internal users', included: ['alice'] });
   await api('POST', '/api/environments/production/segments', { key: 'beta-testers', name: 'Beta testers' });
 });
-afterEach(closePages);
-afterAll(() => rig?.close());
-
-const api: ConsoleRig['api'] = (...args) => rig.api(...args);
 
 const configPath = (key: string) => `/api/flags/${key}/environments/production`;
 
 async function openFlag(key: string, name: string, width?: number) {
-  const opened = await openPage(browser, width);
-  await signIn(opened.page, baseUrl, t.adminToken);
-  await opened.page.goto(`${baseUrl}/flags/${key}/production`);
+  const opened = await rig.signedInPage({ width });
+  await opened.page.goto(`${rig.baseUrl}/flags/${key}/production`);
   await opened.page.getByRole('heading', { name, level: 1 }).waitFor();
   return opened;
 }
@@ -195,7 +175,7 @@ describe('rules of a flag in an environment', () => {
     const patternInput = pattern.getByLabel('Regular expression');
     await patternInput.fill('^(a+)+$');
     const shown = await describedProblem(patternInput);
-    const refused = await t.request('PATCH', configPath('checked-flag'), {
+    const refused = await rig.t.request('PATCH', configPath('checked-flag'), {
       body: { rules: [{ id: 'r', clauses: [{ attribute: 'email', op: 'matches', values: ['^(a+)+$'] }], variation: 0 }] },
     });
     expect(refused.statusCode).toBe(400);
@@ -255,11 +235,11 @@ describe('rules of a flag in an environment', () => {
   it('shows a change made elsewhere without a reload, and beside unsaved edits keeps the draft and re-applies it', async (ctx) => {
     if (!hasChromium) return ctx.skip();
     await api('POST', '/api/flags', { key: 'shared-flag', name: 'Shared flag', kind: 'boolean' });
-    const alex = await t.createToken('admin', undefined, 'alex');
+    const alex = await rig.t.createToken('admin', undefined, 'alex');
     const { page, problems } = await openFlag('shared-flag', 'Shared flag');
 
     // No unsaved edits: the page shows the new version and says who wrote it.
-    const offByAlex = await t.request('PATCH', configPath('shared-flag'), { token: alex, body: { offVariation: 0 } });
+    const offByAlex = await rig.t.request('PATCH', configPath('shared-flag'), { token: alex, body: { offVariation: 0 } });
     expect(offByAlex.statusCode).toBe(200);
     await page
       .getByRole('status')
@@ -269,7 +249,7 @@ describe('rules of a flag in an environment', () => {
 
     // Unsaved edits: a banner shows their change and the draft stays.
     await page.getByLabel('Context keys served 1: false').fill('zoe');
-    const ruleByAlex = await t.request('PATCH', configPath('shared-flag'), {
+    const ruleByAlex = await rig.t.request('PATCH', configPath('shared-flag'), {
       token: alex,
       body: { rules: [{ id: 'staff', clauses: [{ attribute: 'staff', op: 'in', values: [true] }], variation: 0 }] },
     });
@@ -302,7 +282,10 @@ describe('rules of a flag in an environment', () => {
 
     // Edits can also be dropped for their version, from the banner.
     await page.getByLabel('Context keys served 0: true').fill('yann');
-    const fallthroughByAlex = await t.request('PATCH', configPath('shared-flag'), { token: alex, body: { fallthrough: { variation: 1 } } });
+    const fallthroughByAlex = await rig.t.request('PATCH', configPath('shared-flag'), {
+      token: alex,
+      body: { fallthrough: { variation: 1 } },
+    });
     await banner.getByRole('button', { name: `Discard my edits and load version ${fallthroughByAlex.json().version}` }).click();
     await page.getByText(`version ${fallthroughByAlex.json().version}`, { exact: true }).waitFor();
     expect(await banner.count()).toBe(0);

@@ -5,52 +5,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MetricsReport } from '@switchyard/sdk/model';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../helpers/app.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/wait.ts';
-import {
-  type ConsoleRig,
-  closePages,
-  expectNoHorizontalScroll,
-  hasChromium,
-  openPage,
-  seriousViolations,
-  signIn,
-  startConsoleRig,
-} from './browser.ts';
+import { expectNoHorizontalScroll, hasChromium, seriousViolations, setUpConsoleRig } from './browser.ts';
 
 /** A whole story in a browser: generous, as the machine may be busy; waits inside are for states, not times. */
 const STORY_TIMEOUT_MS = 120_000;
 
-let rig: ConsoleRig;
-let t: TestApp;
-let baseUrl: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  rig = await startConsoleRig();
-  ({ t, baseUrl, browser } = rig);
-});
-afterEach(closePages);
-afterAll(() => rig?.close());
-
-const api: ConsoleRig['api'] = (...args) => rig.api(...args);
+const rig = setUpConsoleRig();
+const { api } = rig;
 
 const createFlag = (key: string, name: string, tags: string[] = []) => api('POST', '/api/flags', { key, name, kind: 'boolean', tags });
 
 /** The list's row of one flag, found by its key. */
 const rowOf = (page: Page, key: string) => page.locator('tbody tr', { has: page.locator('code', { hasText: new RegExp(`^${key}$`) }) });
 
-async function signedInPage(token = t.adminToken, width = 1280) {
-  const opened = await openPage(browser, width);
-  await signIn(opened.page, baseUrl, token);
-  return opened;
-}
-
 /** Makes `key` evaluated in production, as a server SDK reports it: its status there becomes active. */
 async function reportEvaluated(key: string) {
-  const serverKey = await t.createToken('server', 'production');
+  const serverKey = await rig.t.createToken('server', 'production');
   const report: MetricsReport = {
     reportId: randomUUID(),
     sdk: { name: '@switchyard/sdk', version: '0.1.0', instanceId: 'flags-metadata', mode: 'streaming', snapshotVersion: 1 },
@@ -60,7 +33,7 @@ async function reportEvaluated(key: string) {
     guarded: [],
     dropped: { evaluations: 0, events: 0, contexts: 0, reports: 0 },
   };
-  const res = await t.request('POST', '/sdk/metrics', { token: serverKey, body: report });
+  const res = await rig.t.request('POST', '/sdk/metrics', { token: serverKey, body: report });
   expect(res.statusCode, res.body).toBe(202);
   await until(
     `${key} is active in production`,
@@ -77,7 +50,7 @@ describe.skipIf(!hasChromium)('editing, archiving and restoring flags from the f
     'edits a flag’s metadata from its row, with the keyboard, and the server stores it',
     async () => {
       await createFlag('checkout-copy', 'Checkout copy', ['web']);
-      const { page, problems } = await signedInPage();
+      const { page, problems } = await rig.signedInPage();
       const edit = rowOf(page, 'checkout-copy').getByRole('button', { name: 'Edit checkout-copy' });
       await edit.focus();
       await page.keyboard.press('Enter');
@@ -114,7 +87,7 @@ describe.skipIf(!hasChromium)('editing, archiving and restoring flags from the f
     'refuses a stale metadata edit with a clear message, then saves on top of the current version',
     async () => {
       await createFlag('pricing-banner', 'Pricing banner');
-      const { page, problems } = await signedInPage();
+      const { page, problems } = await rig.signedInPage();
       await rowOf(page, 'pricing-banner').getByRole('button', { name: 'Edit pricing-banner' }).click();
       const dialog = page.getByRole('dialog', { name: 'Edit pricing-banner' });
       await dialog.getByLabel('Name').fill('Pricing banner (mine)');
@@ -142,8 +115,8 @@ describe.skipIf(!hasChromium)('editing, archiving and restoring flags from the f
     'edits the details from the flag’s own page',
     async () => {
       await createFlag('header-edit', 'Header edit');
-      const { page, problems } = await signedInPage();
-      await page.goto(`${baseUrl}/flags/header-edit/staging`);
+      const { page, problems } = await rig.signedInPage();
+      await page.goto(`${rig.baseUrl}/flags/header-edit/staging`);
       await page.getByRole('button', { name: 'Edit details' }).click();
       const dialog = page.getByRole('dialog', { name: 'Edit header-edit' });
       await dialog.getByLabel('Name').fill('Header edited');
@@ -160,7 +133,7 @@ describe.skipIf(!hasChromium)('editing, archiving and restoring flags from the f
     async () => {
       await createFlag('old-promo', 'Old promo');
       await reportEvaluated('old-promo');
-      const { page, problems } = await signedInPage();
+      const { page, problems } = await rig.signedInPage();
       const row = rowOf(page, 'old-promo');
       await row.getByRole('button', { name: 'Archive old-promo' }).click();
       const dialog = page.getByRole('dialog', { name: 'Archive old-promo?' });
@@ -206,7 +179,7 @@ describe.skipIf(!hasChromium)('editing, archiving and restoring flags from the f
       });
 
       for (const width of [1280, 390]) {
-        const { page, problems } = await signedInPage(t.adminToken, width);
+        const { page, problems } = await rig.signedInPage({ width });
         const releasing = rowOf(page, 'gradual-search').getByRole('link', { name: /^in a release/ });
         await releasing.waitFor();
         expect(await releasing.count()).toBe(1);
@@ -244,7 +217,7 @@ describe.skipIf(!hasChromium)('editing, archiving and restoring flags from the f
       await createFlag('viewer-archived', 'Viewer archived');
       await api('POST', '/api/flags/viewer-archived/archive');
       const viewer = await api('POST', '/api/tokens', { name: 'Vic Viewer', kind: 'admin', role: 'viewer' });
-      const { page, problems } = await signedInPage(viewer.secret);
+      const { page, problems } = await rig.signedInPage({ token: viewer.secret });
       await rowOf(page, 'viewer-sees').waitFor();
       await page.getByLabel('Show archived').check();
       await rowOf(page, 'viewer-archived').waitFor();
@@ -256,7 +229,7 @@ describe.skipIf(!hasChromium)('editing, archiving and restoring flags from the f
       expect(await switchInProduction.getAttribute('title')).toBe('You may view Production, not change it');
       expect(await seriousViolations(page)).toEqual([]);
 
-      await page.goto(`${baseUrl}/flags/viewer-sees/staging`);
+      await page.goto(`${rig.baseUrl}/flags/viewer-sees/staging`);
       await page.getByRole('heading', { name: 'Viewer sees', level: 1 }).waitFor();
       expect(await page.getByRole('button', { name: 'Edit details' }).count()).toBe(0);
 
@@ -266,7 +239,7 @@ describe.skipIf(!hasChromium)('editing, archiving and restoring flags from the f
         ['POST', '/api/flags/viewer-sees/archive'],
         ['POST', '/api/flags/viewer-archived/restore'],
       ] as const) {
-        const res = await t.request(
+        const res = await rig.t.request(
           method,
           url,
           method === 'PATCH' ? { token: viewer.secret, body: { name: 'x' } } : { token: viewer.secret },

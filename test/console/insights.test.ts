@@ -6,41 +6,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MetricsReport } from '@switchyard/sdk/model';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../helpers/wait.ts';
-import {
-  type ConsoleRig,
-  closePages,
-  expectNoHorizontalScroll,
-  hasChromium,
-  openPage,
-  SCREENSHOTS,
-  seriousViolations,
-  signIn,
-  startConsoleRig,
-} from './browser.ts';
-import { watchCspViolations } from './csp.ts';
+import { expectNoHorizontalScroll, followMainNavigation, hasChromium, SCREENSHOTS, setUpConsoleRig } from './browser.ts';
+import { expectCleanPage, signedInPageWatchingCsp } from './csp.ts';
 
 /** A whole story in a browser: generous, as the machine may be busy; waits inside are for states, not times. */
 const STORY_TIMEOUT_MS = 120_000;
 
-let rig: ConsoleRig;
-let t: TestApp;
-let baseUrl: string;
-let browser: Browser;
+const rig = setUpConsoleRig();
+const { api } = rig;
 let serverKey: string;
 
 beforeAll(async () => {
-  rig = await startConsoleRig();
-  ({ t, baseUrl, browser } = rig);
-  serverKey = await t.createToken('server', 'production');
+  serverKey = await rig.t.createToken('server', 'production');
 });
-afterEach(closePages);
-afterAll(() => rig?.close());
-
-const api: ConsoleRig['api'] = (...args) => rig.api(...args);
 
 /** An SDK's report of evaluation counts, as POST /sdk/metrics takes it. */
 async function reportEvaluations(evaluations: MetricsReport['evaluations'], windowStart: number) {
@@ -53,21 +33,8 @@ async function reportEvaluations(evaluations: MetricsReport['evaluations'], wind
     guarded: [],
     dropped: { evaluations: 0, events: 0, contexts: 0, reports: 0 },
   };
-  const res = await t.request('POST', '/sdk/metrics', { token: serverKey, body: report });
+  const res = await rig.t.request('POST', '/sdk/metrics', { token: serverKey, body: report });
   expect(res.statusCode, res.body).toBe(202);
-}
-
-async function signedInPage(width = 1280) {
-  const opened = await openPage(browser, width);
-  const cspViolations = await watchCspViolations(opened.page);
-  await signIn(opened.page, baseUrl, t.adminToken);
-  return { ...opened, cspViolations };
-}
-
-async function expectCleanPage(page: Page, problems: string[], cspViolations: () => Promise<string[]>) {
-  expect(await seriousViolations(page)).toEqual([]);
-  expect(await cspViolations()).toEqual([]);
-  expect(problems).toEqual([]);
 }
 
 describe('insights in the console', () => {
@@ -97,8 +64,8 @@ describe('insights in the console', () => {
         30_000,
       );
 
-      const { page, problems, cspViolations } = await signedInPage();
-      await page.goto(`${baseUrl}/flags/insight-flag/production`);
+      const { page, problems, cspViolations } = await signedInPageWatchingCsp(rig);
+      await page.goto(`${rig.baseUrl}/flags/insight-flag/production`);
       await page.getByRole('link', { name: 'Evaluations' }).click();
       await page.getByRole('heading', { name: 'Evaluations of insight-flag', level: 1 }).waitFor();
       expect(await page.getByLabel('Environment').inputValue()).toBe('production');
@@ -126,11 +93,11 @@ describe('insights in the console', () => {
       // Another range: the same counts, per hour.
       await page.getByLabel('Time range').selectOption('7d');
       await page.getByRole('figure', { name: /Evaluations per hour/ }).waitFor();
-      expect(page.url()).toBe(`${baseUrl}/insights/insight-flag?env=production&range=7d`);
+      expect(page.url()).toBe(`${rig.baseUrl}/insights/insight-flag?env=production&range=7d`);
       expect(await summary.textContent()).toMatch(/^200 evaluations/);
 
-      const narrow = await signedInPage(390);
-      await narrow.page.goto(`${baseUrl}/insights/insight-flag?env=production`);
+      const narrow = await signedInPageWatchingCsp(rig, 390);
+      await narrow.page.goto(`${rig.baseUrl}/insights/insight-flag?env=production`);
       await narrow.page.locator('.time-chart canvas').waitFor();
       await expectNoHorizontalScroll(narrow.page);
       await expectCleanPage(narrow.page, narrow.problems, narrow.cspViolations);
@@ -144,7 +111,7 @@ describe('insights in the console', () => {
       if (!hasChromium) return ctx.skip();
       // A temporary flag no code evaluated for a month (created back then, as the insights' own tests date flags) ...
       await api('POST', '/api/flags', { key: 'old-experiment', name: 'Old experiment', kind: 'boolean', temporary: true });
-      await t.db.prisma.flag.update({ where: { key: 'old-experiment' }, data: { createdAt: new Date(Date.now() - 30 * 86_400_000) } });
+      await rig.t.db.prisma.flag.update({ where: { key: 'old-experiment' }, data: { createdAt: new Date(Date.now() - 30 * 86_400_000) } });
       // ... and an archived flag code still evaluates, reported through the SDK path.
       await api('POST', '/api/flags', { key: 'still-used', name: 'Still used', kind: 'boolean' });
       await api('POST', '/api/flags/still-used/archive', {});
@@ -156,9 +123,8 @@ describe('insights in the console', () => {
         30_000,
       );
 
-      const { page, problems, cspViolations } = await signedInPage();
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Stale flags' }).click();
-      await page.getByRole('heading', { name: 'Stale flags', level: 1 }).waitFor();
+      const { page, problems, cspViolations } = await signedInPageWatchingCsp(rig);
+      await followMainNavigation(page, 'Stale flags');
       const ready = page.getByRole('table', { name: 'Flags ready to remove' });
       const row = ready.getByRole('row').filter({ hasText: 'old-experiment' });
       expect(await row.textContent()).toMatch(/never evaluated in .*production.* since it was created/);
@@ -172,8 +138,8 @@ describe('insights in the console', () => {
       await row.getByRole('link', { name: 'old-experiment' }).click();
       await page.getByRole('heading', { name: 'Evaluations of old-experiment', level: 1 }).waitFor();
 
-      const narrow = await signedInPage(390);
-      await narrow.page.goto(`${baseUrl}/stale-flags`);
+      const narrow = await signedInPageWatchingCsp(rig, 390);
+      await narrow.page.goto(`${rig.baseUrl}/stale-flags`);
       await narrow.page.getByRole('table', { name: 'Flags ready to remove' }).waitFor();
       await expectNoHorizontalScroll(narrow.page);
       await expectCleanPage(narrow.page, narrow.problems, narrow.cspViolations);

@@ -6,12 +6,11 @@
  * Every step goes through the console in Chromium; the admin API only prepares the segment and checks results.
  */
 import { createClient, type FlagsClient } from '@switchyard/sdk';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../helpers/app.ts';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../helpers/silent-logger.ts';
 import { until } from '../helpers/wait.ts';
-import { type ConsoleRig, closePages, hasChromium, openPage, SCREENSHOTS, seriousViolations, signIn, startConsoleRig } from './browser.ts';
+import { followMainNavigation, hasChromium, SCREENSHOTS, seriousViolations, setUpConsoleRig } from './browser.ts';
 
 const PERSON = 'Dana Okafor';
 const FLAG = 'smart-search';
@@ -19,26 +18,17 @@ const INTERNAL_USER = { key: 'ada', email: 'ada@switchyard.example' };
 /** Everyone else: context keys the segment does not include, bucketed by the 10 % rollout. */
 const VISITORS = Array.from({ length: 2_000 }, (_, i) => ({ key: `visitor-${i}` }));
 
-let rig: ConsoleRig;
-let t: TestApp;
-let baseUrl: string;
-let browser: Browser;
+const rig = setUpConsoleRig();
 let client: FlagsClient | undefined;
 
 beforeAll(async () => {
-  rig = await startConsoleRig();
-  ({ t, baseUrl, browser } = rig);
   await rig.api('POST', '/api/environments/production/segments', {
     key: 'internal-users',
     name: 'Internal users',
     included: [INTERNAL_USER.key],
   });
 });
-afterEach(closePages);
-afterAll(async () => {
-  await client?.close();
-  await rig?.close();
-});
+afterAll(() => client?.close());
 
 /** The SDK's change events that name the flag, as they arrived. */
 function watchChanges(flags: FlagsClient): string[][] {
@@ -51,10 +41,10 @@ const rule = (page: Page, n: number) => page.getByRole('group', { name: `Rule ${
 
 describe.skipIf(!hasChromium)('the release journey', () => {
   it('signs in, creates a flag, targets internal users, rolls out to 10 %, turns it on in production, audits each step, and an SDK client follows every change', async () => {
-    const personToken = await t.createToken('admin', undefined, PERSON);
+    const personToken = await rig.t.createToken('admin', undefined, PERSON);
     const sdkKey = await rig.api('POST', '/api/tokens', { name: 'search service', kind: 'server', environment: 'production' });
     client = createClient({
-      url: baseUrl,
+      url: rig.baseUrl,
       sdkKey: sdkKey.secret,
       logger: silentLogger,
       reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
@@ -67,8 +57,7 @@ describe.skipIf(!hasChromium)('the release journey', () => {
     const changesOfFlag = () => changes.filter((keys) => keys.includes(FLAG)).length;
 
     // Sign in on the sign-in page with the person's own token.
-    const { page, problems } = await openPage(browser);
-    await signIn(page, baseUrl, personToken);
+    const { page, problems } = await rig.signedInPage({ token: personToken });
     expect((await page.locator('.account-name').textContent())?.trim()).toBe(PERSON);
 
     // Create the flag from the flags page: the key follows the name.
@@ -85,7 +74,7 @@ describe.skipIf(!hasChromium)('the release journey', () => {
     await page.getByRole('link', { name: FLAG }).click();
     await page.getByRole('heading', { name: 'Smart search', level: 1 }).waitFor();
     await page.getByRole('navigation', { name: 'Environments' }).getByRole('link', { name: 'Production' }).click();
-    await page.waitForURL(`${baseUrl}/flags/${FLAG}/production`);
+    await page.waitForURL(`${rig.baseUrl}/flags/${FLAG}/production`);
     const onSwitch = page.getByRole('switch', { name: `${FLAG} in Production` });
     expect(await onSwitch.getAttribute('aria-checked')).toBe('false');
 
@@ -155,8 +144,7 @@ describe.skipIf(!hasChromium)('the release journey', () => {
     expect(sdkErrors).toEqual([]);
 
     // The audit log: each step, newest first, under the person's name.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
-    await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
+    await followMainNavigation(page, 'Audit log');
     const filtered = page.waitForResponse((res) => new URL(res.url()).searchParams.get('flag') === FLAG);
     await page.getByRole('textbox', { name: 'Flag key' }).fill(FLAG);
     await filtered;

@@ -5,53 +5,17 @@
  * a table; a change scheduled, edited and cancelled. Each page: no serious axe-core violation, no CSP
  * violation, no horizontal scrolling at 390 px.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/wait.ts';
 import { reportGuardedTraffic } from '../server/releases/guarded-traffic.ts';
-import {
-  type ConsoleRig,
-  closePages,
-  expectNoHorizontalScroll,
-  hasChromium,
-  openPage,
-  SCREENSHOTS,
-  seriousViolations,
-  signIn,
-  startConsoleRig,
-} from './browser.ts';
-import { watchCspViolations } from './csp.ts';
+import { expectNoHorizontalScroll, followMainNavigation, hasChromium, SCREENSHOTS, seriousViolations, setUpConsoleRig } from './browser.ts';
+import { expectCleanPage, signedInPageWatchingCsp } from './csp.ts';
 
 /** A whole story in a browser: generous, as the machine may be busy; waits inside are for states, not times. */
 const STORY_TIMEOUT_MS = 120_000;
 
-let rig: ConsoleRig;
-let t: TestApp;
-let baseUrl: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  rig = await startConsoleRig();
-  ({ t, baseUrl, browser } = rig);
-});
-afterEach(closePages);
-afterAll(() => rig?.close());
-
-const api: ConsoleRig['api'] = (...args) => rig.api(...args);
-
-async function signedInPage(width = 1280) {
-  const opened = await openPage(browser, width);
-  const cspViolations = await watchCspViolations(opened.page);
-  await signIn(opened.page, baseUrl, t.adminToken);
-  return { ...opened, cspViolations };
-}
-
-async function expectCleanPage(page: Page, problems: string[], cspViolations: () => Promise<string[]>) {
-  expect(await seriousViolations(page)).toEqual([]);
-  expect(await cspViolations()).toEqual([]);
-  expect(problems).toEqual([]);
-}
+const rig = setUpConsoleRig();
+const { api } = rig;
 
 describe('release plans in the console', () => {
   it(
@@ -59,10 +23,9 @@ describe('release plans in the console', () => {
     async (ctx) => {
       if (!hasChromium) return ctx.skip();
       await api('POST', '/api/flags', { key: 'console-release', name: 'Console release', kind: 'boolean' });
-      const { page, problems, cspViolations } = await signedInPage();
+      const { page, problems, cspViolations } = await signedInPageWatchingCsp(rig);
 
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Releases' }).click();
-      await page.getByRole('heading', { name: 'Releases', level: 1 }).waitFor();
+      await followMainNavigation(page, 'Releases');
       await page.getByText('No release plan yet.').waitFor();
       await page.getByRole('button', { name: 'New template' }).click();
       await page.getByLabel('Key', { exact: true }).fill('console-canary');
@@ -88,7 +51,7 @@ describe('release plans in the console', () => {
       expect(template.guard).toBeNull();
 
       // From the flag's page in production to its releases, where the plan starts.
-      await page.goto(`${baseUrl}/flags/console-release/production`);
+      await page.goto(`${rig.baseUrl}/flags/console-release/production`);
       await page.getByRole('link', { name: 'Releases and schedules' }).click();
       await page.getByRole('heading', { name: 'Console release: releases in Production', level: 1 }).waitFor();
       await page.getByLabel('Template').selectOption('console-canary');
@@ -132,7 +95,7 @@ describe('release plans in the console', () => {
       expect(await stages.nth(0).textContent()).toContain('Ended here');
 
       // The list of releases shows it.
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Releases' }).click();
+      await followMainNavigation(page, 'Releases');
       const row = page.getByRole('row').filter({ hasText: 'console-release' });
       await row.waitFor();
       expect(await row.textContent()).toContain('Rolled back');
@@ -146,7 +109,7 @@ describe('release plans in the console', () => {
     async (ctx) => {
       if (!hasChromium) return ctx.skip();
       await api('POST', '/api/flags', { key: 'new-checkout', name: 'New checkout', kind: 'boolean' });
-      const serverKey = await t.createToken('server', 'production');
+      const serverKey = await rig.t.createToken('server', 'production');
       const plan = await api('POST', '/api/flags/new-checkout/environments/production/release-plans', {
         stages: [
           { name: 'canary', percentage: 50, holdMinutes: 60 },
@@ -159,7 +122,7 @@ describe('release plans in the console', () => {
       });
       const lastPoint = async () => (await api('GET', `/api/release-plans/${plan.id}/guard-history`)).metrics[0].points.at(-1);
       const traffic = { serverKey, flagKey: 'new-checkout', metricKey: 'checkout-error' };
-      await reportGuardedTraffic(t, {
+      await reportGuardedTraffic(rig.t, {
         ...traffic,
         batch: 1,
         arms: [
@@ -169,7 +132,7 @@ describe('release plans in the console', () => {
       });
       await until('the first report is folded', async () => (await lastPoint()).treatment.contexts === 60, 30_000);
       await new Promise((resolve) => setTimeout(resolve, 1100));
-      await reportGuardedTraffic(t, {
+      await reportGuardedTraffic(rig.t, {
         ...traffic,
         batch: 2,
         arms: [
@@ -191,8 +154,8 @@ describe('release plans in the console', () => {
         threshold: 0.01,
       });
 
-      const { page, problems, cspViolations } = await signedInPage();
-      await page.goto(`${baseUrl}/releases/${plan.id}`);
+      const { page, problems, cspViolations } = await signedInPageWatchingCsp(rig);
+      await page.goto(`${rig.baseUrl}/releases/${plan.id}`);
       const figure = page.getByRole('figure', { name: /checkout-error/ });
       await figure.waitFor();
       // uPlot draws on a canvas, hidden from assistive technology: the summary and the table carry the numbers.
@@ -214,8 +177,8 @@ describe('release plans in the console', () => {
       await figure.getByText('The numbers of the checkout-error chart').click();
       await page.screenshot({ path: `${SCREENSHOTS}releases.png`, fullPage: true });
 
-      const narrow = await signedInPage(390);
-      await narrow.page.goto(`${baseUrl}/releases/${plan.id}`);
+      const narrow = await signedInPageWatchingCsp(rig, 390);
+      await narrow.page.goto(`${rig.baseUrl}/releases/${plan.id}`);
       await narrow.page
         .getByRole('figure', { name: /checkout-error/ })
         .locator('canvas')
@@ -233,8 +196,8 @@ describe('scheduled changes in the console', () => {
     async (ctx) => {
       if (!hasChromium) return ctx.skip();
       await api('POST', '/api/flags', { key: 'scheduled-flag', name: 'Scheduled flag', kind: 'boolean' });
-      const { page, problems, cspViolations } = await signedInPage();
-      await page.goto(`${baseUrl}/flags/scheduled-flag/production/release`);
+      const { page, problems, cspViolations } = await signedInPageWatchingCsp(rig);
+      await page.goto(`${rig.baseUrl}/flags/scheduled-flag/production/release`);
       await page.getByText('Nothing scheduled.').waitFor();
       await page.getByRole('button', { name: 'Schedule a change' }).click();
 
@@ -293,8 +256,8 @@ describe('scheduled changes in the console', () => {
       await list.getByText('Cancelled', { exact: true }).waitFor();
       await expectCleanPage(page, problems, cspViolations);
 
-      const narrow = await signedInPage(390);
-      await narrow.page.goto(`${baseUrl}/flags/scheduled-flag/production/release`);
+      const narrow = await signedInPageWatchingCsp(rig, 390);
+      await narrow.page.goto(`${rig.baseUrl}/flags/scheduled-flag/production/release`);
       await narrow.page.getByRole('list', { name: 'Scheduled changes, soonest first' }).waitFor();
       await expectNoHorizontalScroll(narrow.page);
       await expectCleanPage(narrow.page, narrow.problems, narrow.cspViolations);

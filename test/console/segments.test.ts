@@ -3,51 +3,26 @@
  * the list per environment with search, creating a segment, editing its keys and operator-aware rules,
  * a conflicting save (412) made plain, and deleting, refused while a flag still uses the segment.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../helpers/app.ts';
-import {
-  type ConsoleRig,
-  closePages,
-  expectNoHorizontalScroll,
-  hasChromium,
-  openPage,
-  SCREENSHOTS,
-  seriousViolations,
-  signIn,
-  startConsoleRig,
-} from './browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { expectNoHorizontalScroll, hasChromium, openPage, SCREENSHOTS, seriousViolations, setUpConsoleRig } from './browser.ts';
 
-let rig: ConsoleRig;
-let t: TestApp;
-let baseUrl: string;
-let browser: Browser;
+const rig = setUpConsoleRig();
+const { api } = rig;
 
-beforeAll(async () => {
-  rig = await startConsoleRig();
-  ({ t, baseUrl, browser } = rig);
-});
-afterEach(closePages);
-afterAll(() => rig?.close());
-
-const api: ConsoleRig['api'] = (...args) => rig.api(...args);
 const segmentsOf = (env: string) => `/api/environments/${env}/segments`;
 
 /** Signs in and opens the segments through the navigation, as a person would: the first environment's. */
-async function openSegments(page: Page, token: string): Promise<void> {
-  await signIn(page, baseUrl, token);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Segments' }).click();
-  await page.getByRole('heading', { name: 'Segments in Development', level: 1 }).waitFor();
-  expect(new URL(page.url()).pathname).toBe('/segments/development');
-}
+const openSegments = (page: Page, token?: string) =>
+  rig.signInAndNavigate(page, { link: 'Segments', heading: 'Segments in Development', path: '/segments/development' }, token);
 
 const clause = (page: Page, rule: number, n: number) => page.getByRole('group', { name: `Rule ${rule}, clause ${n}` });
 
 describe.skipIf(!hasChromium)('the segments pages', () => {
   it('creates a segment, edits its keys and rules with operator-aware values, and saves them', async () => {
     await api('POST', segmentsOf('development'), { key: 'internal-staff', name: 'Internal staff' });
-    const { page, problems } = await openPage(browser);
-    await openSegments(page, t.adminToken);
+    const { page, problems } = await openPage(rig.browser);
+    await openSegments(page);
     await page.getByRole('link', { name: 'internal-staff' }).waitFor();
 
     await page.getByRole('button', { name: 'New segment' }).click();
@@ -109,9 +84,8 @@ describe.skipIf(!hasChromium)('the segments pages', () => {
 
   it('says plainly when someone else saved the segment meanwhile (412), and lets the person choose', async () => {
     await api('POST', segmentsOf('staging'), { key: 'contested', name: 'Contested', included: ['u1'] });
-    const { page, problems } = await openPage(browser);
-    await signIn(page, baseUrl, t.adminToken);
-    await page.goto(`${baseUrl}/segments/staging/contested`);
+    const { page, problems } = await rig.signedInPage();
+    await page.goto(`${rig.baseUrl}/segments/staging/contested`);
     await page.getByRole('heading', { name: 'Contested', level: 1 }).waitFor();
 
     await page.getByLabel('Description').fill('Mine');
@@ -152,9 +126,8 @@ describe.skipIf(!hasChromium)('the segments pages', () => {
     };
     await api('PUT', '/api/flags/segment-user/environments/development', usingSegment);
 
-    const { page, problems } = await openPage(browser);
-    await signIn(page, baseUrl, t.adminToken);
-    await page.goto(`${baseUrl}/segments/development/in-use`);
+    const { page, problems } = await rig.signedInPage();
+    await page.goto(`${rig.baseUrl}/segments/development/in-use`);
     await page.getByRole('heading', { name: 'In use', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Delete segment' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete in-use from development?' });
@@ -164,20 +137,20 @@ describe.skipIf(!hasChromium)('the segments pages', () => {
     expect(await refusal.textContent()).toContain('Segment "in-use" is still used by flag "segment-user"');
     expect(await seriousViolations(page)).toEqual([]);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    expect((await t.request('GET', `${segmentsOf('development')}/in-use`)).statusCode).toBe(200);
+    expect((await rig.t.request('GET', `${segmentsOf('development')}/in-use`)).statusCode).toBe(200);
 
     await api('PUT', '/api/flags/segment-user/environments/development', { ...usingSegment, rules: [] });
     await page.getByRole('button', { name: 'Delete segment' }).click();
     await dialog.getByRole('button', { name: 'Delete segment' }).click();
     await page.getByRole('heading', { name: 'Segments in Development', level: 1 }).waitFor();
-    expect((await t.request('GET', `${segmentsOf('development')}/in-use`)).statusCode).toBe(404);
+    expect((await rig.t.request('GET', `${segmentsOf('development')}/in-use`)).statusCode).toBe(404);
     expect(problems.filter((p) => !/status of 409/.test(p))).toEqual([]);
   });
 
   it('lets a viewer read segments but offers no write, and the API refuses the viewer’s writes', async () => {
     await api('POST', segmentsOf('development'), { key: 'read-only', name: 'Read only', included: ['carol'] });
     const viewer = await api('POST', '/api/tokens', { name: 'Vera Viewer', kind: 'admin', role: 'viewer' });
-    const { page, problems } = await openPage(browser);
+    const { page, problems } = await openPage(rig.browser);
     await openSegments(page, viewer.secret);
     await page.getByText('changing them needs the editor role there').waitFor();
     expect(await page.getByRole('button', { name: 'New segment' }).count()).toBe(0);
@@ -190,9 +163,9 @@ describe.skipIf(!hasChromium)('the segments pages', () => {
     expect(await page.getByRole('button', { name: 'Add a rule' }).isDisabled()).toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
 
-    const put = await t.request('PUT', `${segmentsOf('development')}/read-only`, { token: viewer.secret, body: { name: 'Hacked' } });
+    const put = await rig.t.request('PUT', `${segmentsOf('development')}/read-only`, { token: viewer.secret, body: { name: 'Hacked' } });
     expect(put.statusCode).toBe(403);
-    const del = await t.request('DELETE', `${segmentsOf('development')}/read-only`, { token: viewer.secret });
+    const del = await rig.t.request('DELETE', `${segmentsOf('development')}/read-only`, { token: viewer.secret });
     expect(del.statusCode).toBe(403);
     expect(problems).toEqual([]);
   });
@@ -203,8 +176,8 @@ describe.skipIf(!hasChromium)('the segments pages', () => {
       name: 'Phones',
       rules: [{ clauses: [{ attribute: 'appVersion', op: 'semVerGreaterThan', values: ['2.10.0-rc.1'] }] }],
     });
-    const { page, problems } = await openPage(browser, 390);
-    await openSegments(page, t.adminToken);
+    const { page, problems } = await openPage(rig.browser, 390);
+    await openSegments(page);
     await page.getByRole('link', { name: 'a-segment-with-a-rather-long-key-for-a-phone' }).waitFor();
     await expectNoHorizontalScroll(page);
     await page.getByRole('link', { name: 'a-segment-with-a-rather-long-key-for-a-phone' }).click();

@@ -3,41 +3,14 @@
  * list, creating a person or an SDK key with its secret shown once, changing a person's roles
  * (PATCH /api/tokens/:id), revoking; admins of every environment only.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../helpers/app.ts';
-import {
-  type ConsoleRig,
-  closePages,
-  expectNoHorizontalScroll,
-  hasChromium,
-  openPage,
-  SCREENSHOTS,
-  seriousViolations,
-  signIn,
-  startConsoleRig,
-} from './browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { expectNoHorizontalScroll, hasChromium, openPage, SCREENSHOTS, seriousViolations, setUpConsoleRig } from './browser.ts';
 
-let rig: ConsoleRig;
-let t: TestApp;
-let baseUrl: string;
-let browser: Browser;
+const rig = setUpConsoleRig();
+const { api } = rig;
 
-beforeAll(async () => {
-  rig = await startConsoleRig();
-  ({ t, baseUrl, browser } = rig);
-});
-afterEach(closePages);
-afterAll(() => rig?.close());
-
-const api: ConsoleRig['api'] = (...args) => rig.api(...args);
-
-async function openTokens(page: Page, token: string): Promise<void> {
-  await signIn(page, baseUrl, token);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tokens' }).click();
-  await page.getByRole('heading', { name: 'Tokens', level: 1 }).waitFor();
-  expect(new URL(page.url()).pathname).toBe('/tokens');
-}
+const openTokens = (page: Page, token?: string) => rig.signInAndNavigate(page, { link: 'Tokens', path: '/tokens' }, token);
 
 const row = (page: Page, name: string | RegExp) =>
   page.locator('.data-table tbody tr').filter({ has: page.getByRole('rowheader', { name }) });
@@ -45,9 +18,9 @@ const tokenNamed = async (name: string) => (await api('GET', '/api/tokens')).ite
 
 describe.skipIf(!hasChromium)('the tokens page', () => {
   it('creates a person with roles, shows the secret once with a copy button, changes the roles and revokes', async () => {
-    const { context, page, problems } = await openPage(browser);
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
-    await openTokens(page, t.adminToken);
+    const { context, page, problems } = await openPage(rig.browser);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: rig.baseUrl });
+    await openTokens(page);
     const admin = row(page, /^admin/);
     await admin.waitFor();
     expect(await admin.textContent()).toContain('person');
@@ -72,9 +45,9 @@ describe.skipIf(!hasChromium)('the tokens page', () => {
     expect(await page.content()).not.toContain(secret);
 
     // The secret works, with the roles chosen.
-    expect((await t.request('POST', '/api/flags', { token: secret, body: { key: 'by-ada', name: 'x', kind: 'boolean' } })).statusCode).toBe(
-      201,
-    );
+    expect(
+      (await rig.t.request('POST', '/api/flags', { token: secret, body: { key: 'by-ada', name: 'x', kind: 'boolean' } })).statusCode,
+    ).toBe(201);
     expect(await tokenNamed('Ada Lovelace')).toMatchObject({ kind: 'admin', role: 'editor', environmentRoles: { production: 'viewer' } });
     const ada = row(page, 'Ada Lovelace');
     await ada.waitFor();
@@ -92,22 +65,22 @@ describe.skipIf(!hasChromium)('the tokens page', () => {
     expect(await tokenNamed('Ada Lovelace')).toMatchObject({ role: 'viewer', environmentRoles: { staging: 'editor' } });
     // At once: an editor in staging only, Ada may still create a flag but no longer change one's definition (every environment's).
     expect(
-      (await t.request('POST', '/api/flags', { token: secret, body: { key: 'by-ada-2', name: 'x', kind: 'boolean' } })).statusCode,
+      (await rig.t.request('POST', '/api/flags', { token: secret, body: { key: 'by-ada-2', name: 'x', kind: 'boolean' } })).statusCode,
     ).toBe(201);
-    expect((await t.request('PATCH', '/api/flags/by-ada', { token: secret, body: { name: 'y' } })).statusCode).toBe(403);
+    expect((await rig.t.request('PATCH', '/api/flags/by-ada', { token: secret, body: { name: 'y' } })).statusCode).toBe(403);
 
     await page.getByRole('button', { name: 'Revoke Ada Lovelace' }).click();
     const revoke = page.getByRole('dialog', { name: 'Revoke Ada Lovelace?' });
     await revoke.getByRole('button', { name: 'Revoke token' }).click();
     await page.getByText('Revoked Ada Lovelace.').waitFor();
     await expect.poll(() => row(page, 'Ada Lovelace').count()).toBe(0);
-    expect((await t.request('GET', '/api/flags', { token: secret })).statusCode).toBe(401);
+    expect((await rig.t.request('GET', '/api/flags', { token: secret })).statusCode).toBe(401);
     expect(problems).toEqual([]);
   });
 
   it('creates a server key for one environment; its secret field selects itself for copying by hand', async () => {
-    const { page, problems } = await openPage(browser);
-    await openTokens(page, t.adminToken);
+    const { page, problems } = await openPage(rig.browser);
+    await openTokens(page);
     await page.getByRole('button', { name: 'New token' }).click();
     const create = page.getByRole('dialog', { name: 'New token' });
     await create.getByLabel('Name').fill('checkout backend');
@@ -137,8 +110,8 @@ describe.skipIf(!hasChromium)('the tokens page', () => {
   });
 
   it('refuses, with the server’s reason, to take the last admin of every environment down', async () => {
-    const { page, problems } = await openPage(browser);
-    await openTokens(page, t.adminToken);
+    const { page, problems } = await openPage(rig.browser);
+    await openTokens(page);
     const name =
       (await row(page, /^admin/)
         .locator('.item-name')
@@ -157,7 +130,7 @@ describe.skipIf(!hasChromium)('the tokens page', () => {
 
   it('tells others it is for admins only, and the API refuses them', async () => {
     const editor = await api('POST', '/api/tokens', { name: 'Eve Editor', kind: 'admin', role: 'editor' });
-    const { page, problems } = await openPage(browser);
+    const { page, problems } = await openPage(rig.browser);
     await openTokens(page, editor.secret);
     await page.getByText('Admins only.').waitFor();
     expect(await page.getByRole('button', { name: 'New token' }).count()).toBe(0);
@@ -165,15 +138,17 @@ describe.skipIf(!hasChromium)('the tokens page', () => {
     expect(await seriousViolations(page)).toEqual([]);
 
     const self = await tokenNamed('Eve Editor');
-    expect((await t.request('POST', '/api/tokens', { token: editor.secret, body: { name: 'x', kind: 'admin' } })).statusCode).toBe(403);
-    expect((await t.request('PATCH', `/api/tokens/${self.id}`, { token: editor.secret, body: { role: 'admin' } })).statusCode).toBe(403);
-    expect((await t.request('DELETE', `/api/tokens/${self.id}`, { token: editor.secret })).statusCode).toBe(403);
+    expect((await rig.t.request('POST', '/api/tokens', { token: editor.secret, body: { name: 'x', kind: 'admin' } })).statusCode).toBe(403);
+    expect((await rig.t.request('PATCH', `/api/tokens/${self.id}`, { token: editor.secret, body: { role: 'admin' } })).statusCode).toBe(
+      403,
+    );
+    expect((await rig.t.request('DELETE', `/api/tokens/${self.id}`, { token: editor.secret })).statusCode).toBe(403);
     expect(problems).toEqual([]);
   });
 
   it('works at 390 px: no horizontal scrolling, axe clean', async () => {
-    const { page, problems } = await openPage(browser, 390);
-    await openTokens(page, t.adminToken);
+    const { page, problems } = await openPage(rig.browser, 390);
+    await openTokens(page);
     await row(page, /^admin/).waitFor();
     await expectNoHorizontalScroll(page);
     expect(await seriousViolations(page)).toEqual([]);
