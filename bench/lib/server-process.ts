@@ -71,26 +71,39 @@ export function serverRuntime(values: Map<string, string>): ServerRuntime {
   return runtime;
 }
 
-/** Starts a replica in a child process of its own and waits until /readyz answers; `nodeArgs` go to node (e.g. `--cpu-prof`). */
+/**
+ * Starts a replica in a child process of its own and waits until /readyz answers; `nodeArgs` go to node
+ * (e.g. `--cpu-prof`); `root` is the checkout it runs from (another commit's, to compare; default this one).
+ */
 export async function startServerProcess(
   env: Record<string, string>,
-  options: { nodeArgs?: string[]; runtime?: ServerRuntime } = {},
+  options: { nodeArgs?: string[]; runtime?: ServerRuntime; root?: string } = {},
 ): Promise<ServerProcess> {
   const nodeArgs = options.nodeArgs ?? [];
   return options.runtime === 'source'
-    ? launchServer(process.execPath, [...nodeArgs, '--conditions=switchyard-source', '--import', 'tsx', 'server/src/main.ts'], env)
-    : launchServer('sh', ['server/start.sh', ...nodeArgs], env);
+    ? launchServer(
+        process.execPath,
+        [...nodeArgs, '--conditions=switchyard-source', '--import', 'tsx', 'server/src/main.ts'],
+        env,
+        options.root,
+      )
+    : launchServer('sh', ['server/start.sh', ...nodeArgs], env, options.root);
 }
 
 /**
- * Runs `command args` from the repository root as a replica on a free port and waits until /readyz
- * answers. The command must be, or `exec`, the server's own node process, so that the child's pid
- * is the one whose CPU and RSS are measured. An `undefined` in `env` removes that variable.
+ * Runs `command args` from the repository root (or `root`) as a replica on a free port and waits until
+ * /readyz answers. The command must be, or `exec`, the server's own node process, so that the child's
+ * pid is the one whose CPU and RSS are measured. An `undefined` in `env` removes that variable.
  */
-export async function launchServer(command: string, args: string[], env: Record<string, string | undefined>): Promise<ServerProcess> {
+export async function launchServer(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  root: string = REPO_ROOT,
+): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(command, args, {
-    cwd: REPO_ROOT,
+    cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
