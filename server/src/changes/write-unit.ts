@@ -46,16 +46,24 @@ export type WriteContext = {
 /** A resource changed in an environment, recorded during a write and bumped just before its commit. */
 type Touch = { environmentId: string; resourceType: EnvironmentChangeNotice['resourceType']; resourceKey: string };
 
-/** Bumps each touched environment's version, logs each change, and returns the notices to publish. */
+/**
+ * Bumps each touched environment's version and logs the change, one statement per touch (every write
+ * commits through here; bench/release/step-cost.ts counts what a statement costs), and returns the
+ * notices to publish. Both timestamps are the database's clock in UTC, as the columns hold them.
+ */
 async function bumpEnvironments(tx: Transaction, touches: readonly Touch[]): Promise<EnvironmentChangeNotice[]> {
   const notices: EnvironmentChangeNotice[] = [];
   for (const { environmentId, resourceType, resourceKey } of touches) {
-    const env = await tx.environment.update({
-      where: { id: environmentId },
-      data: { version: { increment: 1 } },
-      select: { key: true, version: true },
-    });
-    await tx.environmentChange.create({ data: { environmentId, version: env.version, resourceType, resourceKey } });
+    const [env] = await tx.$queryRaw<{ key: string; version: number }[]>`
+      WITH bumped AS (
+        UPDATE "Environment" SET "version" = "version" + 1, "updatedAt" = clock_timestamp() AT TIME ZONE 'UTC'
+         WHERE "id" = ${environmentId} RETURNING "id", "key", "version"
+      ), logged AS (
+        INSERT INTO "EnvironmentChange" ("environmentId", "version", "resourceType", "resourceKey", "createdAt")
+        SELECT "id", "version", ${resourceType}, ${resourceKey}, clock_timestamp() AT TIME ZONE 'UTC' FROM bumped
+      )
+      SELECT "key", "version" FROM bumped`;
+    if (!env) throw new Error(`Environment ${environmentId} is gone: its change cannot be recorded`);
     notices.push({ environmentId, environmentKey: env.key, version: env.version, resourceType, resourceKey });
   }
   return notices;

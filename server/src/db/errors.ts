@@ -57,3 +57,8 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return code === 'P2002' || code === '23505';
 }
+
+/** True when Prisma found no record to update or delete (P2025): e.g. an update whose `where` names a version that moved on. */
+export function isRecordNotFound(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'P2025';
+}

@@ -1,4 +1,5 @@
 import type { FlagConfig, Prerequisite } from '@switchyard/sdk/schema';
+import { isRecordNotFound } from '../db/errors.ts';
 import type { Db, Prisma, Transaction } from '../db/prisma.ts';
 import { variationsOf } from './repository.ts';
 
@@ -41,10 +42,16 @@ export function findFlagConfig(db: Db, flagId: string, environmentId: string): P
   return db.flagEnvironment.findUnique({ where: { flagId_environmentId: { flagId, environmentId } } });
 }
 
-/** Locks the configuration row until the transaction ends, so that concurrent writers queue up and see each other's versions. */
+/**
+ * Locks the configuration row until the transaction ends, so that concurrent writers queue up and see
+ * each other's versions, and reads it in the same statement (every configuration write, a release
+ * plan's stage included, passes here: a statement fewer is CPU saved on the replica and the database).
+ */
 export async function lockFlagConfig(tx: Transaction, flagId: string, environmentId: string): Promise<FlagConfigRow | null> {
-  await tx.$queryRaw`SELECT 1 FROM "FlagEnvironment" WHERE "flagId" = ${flagId} AND "environmentId" = ${environmentId} FOR UPDATE`;
-  return findFlagConfig(tx, flagId, environmentId);
+  const [row] = await tx.$queryRaw<FlagConfigRow[]>`
+    SELECT "id", "on", "offVariation", "fallthrough", "targets", "rules", "prerequisites", "guardedMetrics", "version", "updatedAt"
+      FROM "FlagEnvironment" WHERE "flagId" = ${flagId} AND "environmentId" = ${environmentId} FOR UPDATE`;
+  return row ?? null;
 }
 
 /** Gives the flag the same configuration, `config`, in each of the environments. */
@@ -59,13 +66,21 @@ export async function insertFlagConfigs(
   });
 }
 
-/** Writes `config` as the row's next version if the row is still at `row.version`; false when it is not. */
-export async function updateFlagConfig(tx: Transaction, row: Pick<FlagConfigRow, 'id' | 'version'>, config: FlagConfig): Promise<boolean> {
-  const written = await tx.flagEnvironment.updateMany({
-    where: { id: row.id, version: row.version },
-    data: { ...configColumns(config), version: { increment: 1 } },
-  });
-  return written.count === 1;
+/** Writes `config` as the row's next version if the row is still at `row.version`: the row written, or null when it is not. */
+export async function updateFlagConfig(
+  tx: Transaction,
+  row: Pick<FlagConfigRow, 'id' | 'version'>,
+  config: FlagConfig,
+): Promise<FlagConfigRow | null> {
+  try {
+    return await tx.flagEnvironment.update({
+      where: { id: row.id, version: row.version },
+      data: { ...configColumns(config), version: { increment: 1 } },
+    });
+  } catch (error) {
+    if (isRecordNotFound(error)) return null;
+    throw error;
+  }
 }
 
 /** The flag's configuration in every environment, with the environment's key. */

@@ -182,10 +182,9 @@ export class FlagConfigService {
       }
     }
 
-    if (!(await updateFlagConfig(w.tx, row, next))) {
-      throw new VersionMismatchError((await requireFlagConfig(w.tx, flag.id, env.id, 'Configuration')).version);
-    }
-    const after = toConfigView(await requireFlagConfig(w.tx, flag.id, env.id, 'Configuration'), flag.key, env.key);
+    const written = await updateFlagConfig(w.tx, row, next);
+    if (!written) throw new VersionMismatchError((await requireFlagConfig(w.tx, flag.id, env.id, 'Configuration')).version);
+    const after = toConfigView(written, flag.key, env.key);
     await w.touchEnvironment(env.id, 'flag', flag.key);
     await w.audit({
       action: change.action,

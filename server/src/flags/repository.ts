@@ -1,5 +1,5 @@
 import { lockForTransaction } from '../db/locks.ts';
-import type { Db, Prisma, PrismaClient, Transaction } from '../db/prisma.ts';
+import { type Db, Prisma, type PrismaClient, type Transaction } from '../db/prisma.ts';
 import type { FlagView } from './schemas.ts';
 
 export type FlagRow = {
@@ -53,9 +53,12 @@ export function findFlag(db: Db, key: string): Promise<FlagRow | null> {
  * other but not with an archive, delete or metadata change of the same flag.
  */
 export async function lockFlag(tx: Transaction, key: string, mode: 'update' | 'share'): Promise<FlagRow | null> {
-  if (mode === 'update') await tx.$queryRaw`SELECT 1 FROM "Flag" WHERE "key" = ${key} FOR UPDATE`;
-  else await tx.$queryRaw`SELECT 1 FROM "Flag" WHERE "key" = ${key} FOR SHARE`;
-  return findFlag(tx, key);
+  // The lock and the read in one statement (every configuration write passes here).
+  const [row] = await tx.$queryRaw<FlagRow[]>`
+    SELECT "id", "key", "name", "description", "kind"::text AS "kind", "variations", "tags", "temporary", "archived",
+           "archivedAt", "salt", "clientSideAvailable", "version", "createdAt", "updatedAt"
+      FROM "Flag" WHERE "key" = ${key} ${mode === 'update' ? Prisma.sql`FOR UPDATE` : Prisma.sql`FOR SHARE`}`;
+  return row ?? null;
 }
 
 /**

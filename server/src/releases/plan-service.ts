@@ -71,6 +71,19 @@ export function toPlanView(row: ReleasePlanRow): ReleasePlanView {
   };
 }
 
+/** How the plan writes a configuration: `onlyWhileOn` refuses (FlagTurnedOff) when the flag is off there. */
+type WriteOptions = Partial<Pick<ConfigChange, 'validate' | 'mayHavePrerequisites'>> & { onlyWhileOn?: boolean };
+
+/** A look found the flag turned off in the plan's environment: the plan pauses (runDue). */
+class FlagTurnedOff extends Error {}
+
+/** Why a look's step could not be applied, for the pause; null for a failure worth a retry (the database gone). */
+function unappliedStepReason(error: unknown): string | null {
+  if (error instanceof FlagTurnedOff) return 'paused: the flag was turned off in this environment (turn it on, then resume the plan)';
+  if (error instanceof DomainError) return `paused: the next step could not be applied: ${error.message}`;
+  return null;
+}
+
 /** A plan's operation: which statuses allow it, and what it does with the plan's row locked. */
 type Operation = {
   name: string;
@@ -251,7 +264,7 @@ export class ReleasePlanService {
           );
         }
         const version = await this.writeStage(w, plan, plan.stageIndex);
-        const row = await updatePlan(w.tx, plan.id, { status: 'running', nextCheckAt: now, waitingFor: null, configVersion: version });
+        const row = await updatePlan(w.tx, plan, { status: 'running', nextCheckAt: now, waitingFor: null, configVersion: version });
         return this.audited(w, 'release.resumed', row);
       },
     });
@@ -278,7 +291,7 @@ export class ReleasePlanService {
         if (!stage.requireApproval) {
           throw new ConflictError(`${stageLabel(stage, plan.stageIndex)} of release plan ${plan.id} does not ask for an approval`);
         }
-        const row = await updatePlan(w.tx, plan.id, {
+        const row = await updatePlan(w.tx, plan, {
           approvedStage: plan.stageIndex,
           ...(plan.status === 'running' ? { nextCheckAt: now } : {}),
         });
@@ -317,7 +330,7 @@ export class ReleasePlanService {
       allowed: ['running', 'paused'],
       run: async (w, plan) => {
         const version = await this.writeConfig(w, plan, (current) => (current.guardedMetrics ? withoutGuard(current) : null));
-        const row = await updatePlan(w.tx, plan.id, {
+        const row = await updatePlan(w.tx, plan, {
           status: 'abandoned',
           nextCheckAt: null,
           waitingFor: null,
@@ -334,68 +347,71 @@ export class ReleasePlanService {
     return anyPlanDue(this.deps.prisma);
   }
 
-  /** The due-work loop's step: takes one running plan whose look is due, and looks. False when none was due. */
+  /**
+   * The due-work loop's step: takes one running plan whose look is due, and looks. False when none was due.
+   *
+   * A step that cannot be applied (the flag turned off, a segment of the next stage deleted, the flag
+   * archived) rolls its whole transaction back and pauses the plan in a second one, saying why. Not a
+   * savepoint around the step: that is two statements more in every step, for the rare step that fails
+   * (bench/release/step-cost.ts).
+   */
   async runDue(): Promise<boolean> {
-    let found = false;
+    const claimed: { plan?: ReleasePlanRow } = {};
+    try {
+      await this.deps.changes.run(PLAN_ACTOR, async (w) => {
+        const claim = await claimDuePlan(w.tx);
+        if (!claim) return;
+        claimed.plan = claim.plan;
+        await this.look(w, claim.plan, claim.now);
+      });
+    } catch (error) {
+      const reason = unappliedStepReason(error);
+      if (claimed.plan === undefined || reason === null) throw error;
+      await this.pauseUnapplied(claimed.plan, reason);
+    }
+    return claimed.plan !== undefined;
+  }
+
+  /** Pauses a plan whose step failed, unless it moved on since (another replica's look or a person): theirs is the last word. */
+  private async pauseUnapplied(seen: ReleasePlanRow, reason: string): Promise<void> {
     await this.deps.changes.run(PLAN_ACTOR, async (w) => {
-      const claim = await claimDuePlan(w.tx);
-      if (!claim) return;
-      found = true;
-      const plan = await this.require(w.tx, claim.id);
-      await this.look(w, plan, claim.now);
+      const plan = await lockPlan(w.tx, seen.id);
+      if (plan?.status !== 'running' || plan.version !== seen.version) return;
+      await this.pauseIn(w, plan, reason);
     });
-    return found;
   }
 
   // ---- the plan's own looks ----------------------------------------------------------------------
 
   private async look(w: WriteContext, plan: ReleasePlanRow, now: Date): Promise<void> {
     const definition = definitionOf(plan);
-    const config = await this.currentConfig(w, plan);
-    if (!config.on) {
-      await this.pauseIn(w, plan, 'paused: the flag was turned off in this environment (turn it on, then resume the plan)');
-      return;
-    }
     const position = this.position(plan, definition);
     const verdict = position.guarded ? await this.verdict(plan, definition) : null;
     const decision = decide(position, now, verdict, this.deps.settings.guardIntervalMs);
+    // A step that writes reads the configuration (locked) anyway, and finds the flag off there.
+    if (decision.kind !== 'advance' && decision.kind !== 'complete' && !(await this.currentConfig(w, plan)).on) throw new FlagTurnedOff();
     const lastVerdict = verdict === null ? {} : { lastVerdict: { ...verdict, judgedAt: now.toISOString() } as Prisma.InputJsonValue };
-    await this.attempt(w, plan, async () => {
-      switch (decision.kind) {
-        case 'regression': {
-          const regressed = verdict!.metrics.filter((m) => m.outcome === 'regression').map((m) => `${m.metricKey}: ${m.reason}`);
-          const reason = `guard: ${regressed.join('; ')}`;
-          const withVerdict = await updatePlan(w.tx, plan.id, lastVerdict);
-          if (definition.guard!.onRegression === 'pause') await this.pauseIn(w, withVerdict, `paused by the ${reason}`);
-          else await this.rollbackIn(w, withVerdict, `rolled back by the ${reason}`);
-          return;
-        }
-        case 'wait': {
-          const row = await updatePlan(w.tx, plan.id, { nextCheckAt: decision.nextCheckAt, waitingFor: decision.reason, ...lastVerdict });
-          // Holding is the plan's normal course; waiting for a person or for data is worth telling (audit, webhooks).
-          if (!decision.reason.startsWith('holding') && decision.reason !== plan.waitingFor) await this.audited(w, 'release.waiting', row);
-          return;
-        }
-        case 'advance':
-          await this.applyStage(w, plan, plan.stageIndex + 1, now, lastVerdict);
-          return;
-        case 'complete':
-          await this.completeIn(w, plan, lastVerdict);
-          return;
+    switch (decision.kind) {
+      case 'regression': {
+        const regressed = verdict!.metrics.filter((m) => m.outcome === 'regression').map((m) => `${m.metricKey}: ${m.reason}`);
+        const reason = `guard: ${regressed.join('; ')}`;
+        const withVerdict = await updatePlan(w.tx, plan, lastVerdict);
+        if (definition.guard!.onRegression === 'pause') await this.pauseIn(w, withVerdict, `paused by the ${reason}`);
+        else await this.rollbackIn(w, withVerdict, `rolled back by the ${reason}`);
+        return;
       }
-    });
-  }
-
-  /**
-   * Runs a step that writes the configuration; a domain error (a segment deleted since, the flag
-   * archived) pauses the plan with the reason instead of failing the look again at every poll.
-   */
-  private async attempt(w: WriteContext, plan: ReleasePlanRow, step: () => Promise<void>): Promise<void> {
-    try {
-      await w.savepoint(step);
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      await this.pauseIn(w, plan, `paused: the next step could not be applied: ${error.message}`);
+      case 'wait': {
+        const row = await updatePlan(w.tx, plan, { nextCheckAt: decision.nextCheckAt, waitingFor: decision.reason, ...lastVerdict });
+        // Holding is the plan's normal course; waiting for a person or for data is worth telling (audit, webhooks).
+        if (!decision.reason.startsWith('holding') && decision.reason !== plan.waitingFor) await this.audited(w, 'release.waiting', row);
+        return;
+      }
+      case 'advance':
+        await this.applyStage(w, plan, plan.stageIndex + 1, now, lastVerdict, { onlyWhileOn: true });
+        return;
+      case 'complete':
+        await this.completeIn(w, plan, lastVerdict, { onlyWhileOn: true });
+        return;
     }
   }
 
@@ -429,11 +445,12 @@ export class ReleasePlanService {
     index: number,
     now: Date,
     extra: Prisma.ReleasePlanUncheckedUpdateInput = {},
+    options: WriteOptions = {},
   ) {
     const definition = definitionOf(plan);
-    const version = await this.writeStage(w, plan, index);
+    const version = await this.writeStage(w, plan, index, options);
     const position = this.position({ stageIndex: index, stageStartedAt: now, approvedStage: plan.approvedStage }, definition);
-    const row = await updatePlan(w.tx, plan.id, {
+    const row = await updatePlan(w.tx, plan, {
       ...extra,
       status: 'running',
       stageIndex: index,
@@ -445,9 +462,14 @@ export class ReleasePlanService {
     return this.audited(w, 'release.stage-applied', row);
   }
 
-  private async completeIn(w: WriteContext, plan: ReleasePlanRow, extra: Prisma.ReleasePlanUncheckedUpdateInput = {}) {
-    const version = await this.writeConfig(w, plan, (current) => (current.guardedMetrics ? withoutGuard(current) : null));
-    const row = await updatePlan(w.tx, plan.id, {
+  private async completeIn(
+    w: WriteContext,
+    plan: ReleasePlanRow,
+    extra: Prisma.ReleasePlanUncheckedUpdateInput = {},
+    options: WriteOptions = {},
+  ) {
+    const version = await this.writeConfig(w, plan, (current) => (current.guardedMetrics ? withoutGuard(current) : null), options);
+    const row = await updatePlan(w.tx, plan, {
       ...extra,
       status: 'completed',
       nextCheckAt: null,
@@ -459,7 +481,7 @@ export class ReleasePlanService {
   }
 
   private async pauseIn(w: WriteContext, plan: ReleasePlanRow, reason: string) {
-    const row = await updatePlan(w.tx, plan.id, { status: 'paused', nextCheckAt: null, waitingFor: reason });
+    const row = await updatePlan(w.tx, plan, { status: 'paused', nextCheckAt: null, waitingFor: reason });
     return this.audited(w, 'release.paused', row);
   }
 
@@ -467,7 +489,7 @@ export class ReleasePlanService {
   private async rollbackIn(w: WriteContext, plan: ReleasePlanRow, reason: string) {
     const base = plan.baseConfig as FlagConfig;
     const version = await this.writeConfig(w, plan, () => base, { validate: false, mayHavePrerequisites: base.prerequisites.length > 0 });
-    const row = await updatePlan(w.tx, plan.id, {
+    const row = await updatePlan(w.tx, plan, {
       status: 'rolled-back',
       nextCheckAt: null,
       waitingFor: reason,
@@ -477,9 +499,9 @@ export class ReleasePlanService {
     return this.audited(w, 'release.rolled-back', row);
   }
 
-  private writeStage(w: WriteContext, plan: ReleasePlanRow, index: number): Promise<number> {
+  private writeStage(w: WriteContext, plan: ReleasePlanRow, index: number, options: WriteOptions = {}): Promise<number> {
     const definition = definitionOf(plan);
-    return this.writeConfig(w, plan, (current) => configForStage(current, plan.id, definition, index));
+    return this.writeConfig(w, plan, (current) => configForStage(current, plan.id, definition, index), options);
   }
 
   /** One configuration write by the plan; returns the configuration's version after it. */
@@ -487,11 +509,14 @@ export class ReleasePlanService {
     w: WriteContext,
     plan: ReleasePlanRow,
     next: ConfigChange['next'],
-    options: Partial<Pick<ConfigChange, 'validate' | 'mayHavePrerequisites'>> = {},
+    options: WriteOptions = {},
   ): Promise<number> {
     const written = await this.deps.flagConfigs.writeIn(w, { flagKey: plan.flag.key, environmentKey: plan.environment.key }, null, {
       action: 'flag.configuration.updated',
-      next,
+      next: (current) => {
+        if (options.onlyWhileOn && !current.on) throw new FlagTurnedOff();
+        return next(current);
+      },
       validate: options.validate ?? true,
       mayHavePrerequisites: options.mayHavePrerequisites ?? false,
       releasePlanId: plan.id,

@@ -41,17 +41,23 @@ export async function deleteWebhook(tx: Transaction, id: string): Promise<void> 
 }
 
 /**
- * The enabled webhooks that want `action` (named, or `*`). Runs in every audited write: one statement
- * on a table of a handful of rows (a sequential scan is its cheapest plan; no index would help). It
- * cost 0.3-0.5 ms of CPU and about 1 ms of wall time in the test process (2,000 runs in a transaction,
- * with 0 and with 5 webhooks, on a loaded 2-core machine), next to about 10 ms of CPU for a whole toggle
- * there. Not cached: a cache per replica would need invalidating across replicas, and a stale one
- * would lose events.
+ * The enabled webhooks that want `action` (named, or `*`). Runs in every audited write, so the enabled
+ * webhooks are read once per transaction (a stage of a release plan writes two audit events; each
+ * statement costs the replica and the database CPU: bench/release/step-cost.ts), on a table of a
+ * handful of rows (a sequential scan is its cheapest plan). Not cached beyond the transaction: a cache
+ * per replica would need invalidating across replicas, and a stale one would lose events.
  */
-export function webhooksListeningTo(tx: Transaction, action: string): Promise<{ id: string; format: WebhookFormat }[]> {
-  return tx.$queryRaw`
-    SELECT "id", "format" FROM "Webhook"
-    WHERE "enabled" AND ("events" @> ARRAY[${action}]::text[] OR "events" @> ARRAY['*']::text[])`;
+const enabledInTransaction = new WeakMap<Transaction, Promise<{ id: string; format: WebhookFormat; events: string[] }[]>>();
+
+export async function webhooksListeningTo(tx: Transaction, action: string): Promise<{ id: string; format: WebhookFormat }[]> {
+  let enabled = enabledInTransaction.get(tx);
+  if (!enabled) {
+    enabled = tx.$queryRaw`SELECT "id", "format", "events" FROM "Webhook" WHERE "enabled" ORDER BY "createdAt", "id"`;
+    enabledInTransaction.set(tx, enabled);
+  }
+  return (await enabled)
+    .filter((webhook) => webhook.events.includes(action) || webhook.events.includes('*'))
+    .map(({ id, format }) => ({ id, format }));
 }
 
 /** Queues one delivery per row, due now (by the database's clock, which the delivery loop compares with). */

@@ -137,6 +137,34 @@ describe('a running plan', () => {
     expect(editWhilePaused.statusCode).toBe(200);
   });
 
+  it('pauses, saying why, when its next stage can no longer be applied, and writes nothing of that stage', async () => {
+    await createFlag(t, { key: 'segment-gone' });
+    const segment = await t.request('POST', '/api/environments/production/segments', { body: { key: 'beta-testers', name: 'Beta' } });
+    expect(segment.statusCode, segment.body).toBe(201);
+    const plan = (
+      await startPlan('segment-gone', {
+        stages: [
+          { percentage: 5, holdMinutes: SECOND },
+          { percentage: 50, segments: ['beta-testers'], holdMinutes: 60 },
+        ],
+      })
+    ).json();
+    const started = await configOf('segment-gone');
+    // No configuration uses the segment yet, so it may go; the plan's next stage names it.
+    expect((await t.request('DELETE', '/api/environments/production/segments/beta-testers')).statusCode).toBe(204);
+    const paused = await until('the plan pauses', async () => {
+      const p = await planOf(plan.id);
+      return p.status === 'paused' ? p : null;
+    });
+    expect(paused.waitingFor).toMatch(/^paused: the next step could not be applied: .*beta-testers/);
+    expect(paused.stageIndex).toBe(0);
+    expect(await configOf('segment-gone')).toEqual(started);
+    expect(await planEvents(plan.id)).toEqual([
+      { action: 'release.started', stageIndex: 0 },
+      { action: 'release.paused', stageIndex: 0 },
+    ]);
+  });
+
   it('waits for an approval when the stage asks for one, and says so', async () => {
     await createFlag(t, { key: 'approval' });
     const plan = (
