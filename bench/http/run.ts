@@ -1,8 +1,10 @@
 // npm run bench:http [-- --quick] [-- --out FILE] [-- --connections N] [-- --wait-idle SECONDS] [-- --profile DIR]
-//   [-- --settle SECONDS] [-- --runtime compiled|source] [-- --node-args "ARGS"]
+//   [-- --settle SECONDS] [-- --runtime compiled|source] [-- --node-args "ARGS"] [-- --only ID,ID...]
 // Requests/s and p99 of the SDK endpoints of one replica (a child process, PostgreSQL and its own
 // Redis), over loopback with autocannon: GET /sdk/snapshot (200 and 304) and POST /sdk/evaluate,
 // each cached and uncached, and OFREP (bulk cached, 304 and uncached; single flag) under the same load.
+// `--only` runs only the cases named by id (see CASE_IDS), e.g. `--only evaluate,ofrep-bulk` for the two
+// cached rows the OFREP goal compares.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type AutocannonRequest } from 'autocannon';
@@ -22,6 +24,23 @@ const waitIdleSeconds = Number(args.values.get('wait-idle') ?? (args.quick ? 0 :
 const rebuilds = args.quick ? 50 : 300;
 /** `--profile DIR`: the server writes a V8 CPU profile there when it stops. */
 const profileDir = args.values.get('profile');
+/** The cases, by the id `--only` takes, in the order they run. */
+const CASE_IDS = [
+  'snapshot',
+  'snapshot-304',
+  'evaluate',
+  'evaluate-uncached',
+  'ofrep-bulk',
+  'ofrep-bulk-304',
+  'ofrep-bulk-uncached',
+  'ofrep-single',
+  'snapshot-uncached',
+] as const;
+type CaseId = (typeof CASE_IDS)[number];
+const only = args.values.has('only') ? (args.values.get('only') ?? '').split(',').filter(Boolean) : [...CASE_IDS];
+const unknownIds = only.filter((id) => !(CASE_IDS as readonly string[]).includes(id));
+if (unknownIds.length) throw new Error(`--only: unknown case ${unknownIds.join(', ')}; cases: ${CASE_IDS.join(', ')}`);
+const selected = (id: CaseId) => only.includes(id);
 const ENVIRONMENT = 'production';
 
 type Row = {
@@ -77,8 +96,9 @@ try {
   const ofrepEtag = await expectOfrepCaching(server.url, evaluateHeaders, ofrepBody('same-user'));
 
   let unique = 0;
-  const cases: { endpoint: string; cached: boolean; status: number; method: string; request: AutocannonRequest }[] = [
+  const cases: { id: CaseId; endpoint: string; cached: boolean; status: number; method: string; request: AutocannonRequest }[] = [
     {
+      id: 'snapshot',
       endpoint: 'GET /sdk/snapshot',
       cached: true,
       status: 200,
@@ -86,6 +106,7 @@ try {
       request: { method: 'GET', path: '/sdk/snapshot', headers: snapshotHeaders },
     },
     {
+      id: 'snapshot-304',
       endpoint: 'GET /sdk/snapshot (If-None-Match -> 304)',
       cached: true,
       status: 304,
@@ -93,6 +114,7 @@ try {
       request: { method: 'GET', path: '/sdk/snapshot', headers: { ...snapshotHeaders, 'if-none-match': etag } },
     },
     {
+      id: 'evaluate',
       endpoint: 'POST /sdk/evaluate',
       cached: true,
       status: 200,
@@ -100,6 +122,7 @@ try {
       request: { method: 'POST', path: '/sdk/evaluate', headers: evaluateHeaders, body: JSON.stringify({ context: context('same-user') }) },
     },
     {
+      id: 'evaluate-uncached',
       endpoint: 'POST /sdk/evaluate',
       cached: false,
       status: 200,
@@ -113,6 +136,7 @@ try {
     },
     // OFREP (docs/ofrep.md): the same load, the same client key and contexts, in the same run.
     {
+      id: 'ofrep-bulk',
       endpoint: 'POST /ofrep/v1/evaluate/flags',
       cached: true,
       status: 200,
@@ -120,6 +144,7 @@ try {
       request: { method: 'POST', path: '/ofrep/v1/evaluate/flags', headers: evaluateHeaders, body: ofrepBody('same-user') },
     },
     {
+      id: 'ofrep-bulk-304',
       endpoint: 'POST /ofrep/v1/evaluate/flags (If-None-Match -> 304)',
       cached: true,
       status: 304,
@@ -132,6 +157,7 @@ try {
       },
     },
     {
+      id: 'ofrep-bulk-uncached',
       endpoint: 'POST /ofrep/v1/evaluate/flags',
       cached: false,
       status: 200,
@@ -144,6 +170,7 @@ try {
       },
     },
     {
+      id: 'ofrep-single',
       endpoint: 'POST /ofrep/v1/evaluate/flags/{key}',
       cached: false,
       status: 200,
@@ -152,7 +179,7 @@ try {
     },
   ];
 
-  for (const c of cases) {
+  for (const c of cases.filter((c) => selected(c.id))) {
     await waitForQuietMachine(waitIdleSeconds);
     await autocannon({ url: server.url, connections, duration: 1, requests: [c.request] }); // warm-up
     const meter = othersMeter();
@@ -173,14 +200,16 @@ try {
     });
     serverRss = Math.max(serverRss ?? 0, rssMb(server.child.pid) ?? 0);
   }
-  rows.push(await uncachedSnapshot(server.url, api, snapshotHeaders));
-  const sdkCached = rows.find((r) => r.endpoint === 'POST /sdk/evaluate' && r.cached)!;
-  const bulkCached = rows.find((r) => r.endpoint === 'POST /ofrep/v1/evaluate/flags' && r.cached)!;
-  const share = Math.round((100 * bulkCached.reqPerSec) / sdkCached.reqPerSec);
-  console.log(
-    `OFREP bulk (cached) at ${share} % of /sdk/evaluate (cached) req/s, p99 ${bulkCached.p99Ms} ms ` +
-      `(goals: at least 80 %, p99 under 20 ms: ${share >= 80 && bulkCached.p99Ms < 20 ? 'met' : 'NOT met'})`,
-  );
+  if (selected('snapshot-uncached')) rows.push(await uncachedSnapshot(server.url, api, snapshotHeaders));
+  const sdkCached = rows.find((r) => r.endpoint === 'POST /sdk/evaluate' && r.cached);
+  const bulkCached = rows.find((r) => r.endpoint === 'POST /ofrep/v1/evaluate/flags' && r.cached);
+  if (sdkCached && bulkCached) {
+    const share = Math.round((100 * bulkCached.reqPerSec) / sdkCached.reqPerSec);
+    console.log(
+      `OFREP bulk (cached) at ${share} % of /sdk/evaluate (cached) req/s, p99 ${bulkCached.p99Ms} ms ` +
+        `(goals: at least 80 %, p99 under 20 ms: ${share >= 80 && bulkCached.p99Ms < 20 ? 'met' : 'NOT met'})`,
+    );
+  }
   await sleep(settleSeconds * 1000);
   serverRssAfterIdle = rssMb(server.child.pid);
   console.log(`(snapshot: ${snapshotBytes} bytes, ${21} flags; evaluation: 11 client-visible flags per answer)`);

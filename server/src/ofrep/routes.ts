@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { NotFoundError } from '../errors/index.ts';
 import { allowAnyOrigin, answerPreflight } from '../http/cors.ts';
@@ -17,12 +17,16 @@ import type { Audience, KeyEnvironment, OfrepService } from './service.ts';
 const tags = ['ofrep'];
 const PREFLIGHT_HEADERS = 'Authorization, Content-Type, If-None-Match, X-API-Key';
 
-/** The spec's other way to send a key (`X-API-Key`), taken as the bearer token when no Authorization header came. */
-async function apiKeyAsBearer(request: FastifyRequest): Promise<void> {
+/**
+ * The spec's other way to send a key (`X-API-Key`), taken as the bearer token when no Authorization header came.
+ * A callback hook, not an async one: it waits for nothing, and an async hook costs every request a promise.
+ */
+function apiKeyAsBearer(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const apiKey = request.headers['x-api-key'];
   if (request.headers.authorization === undefined && typeof apiKey === 'string' && apiKey !== '') {
     request.headers.authorization = `Bearer ${apiKey}`;
   }
+  done();
 }
 
 function callerOf(request: FastifyRequest): { environment: KeyEnvironment; audience: Audience; tokenId: string } {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Context } from '@switchyard/sdk/model';
 import { NotFoundError } from '../errors/index.ts';
@@ -28,6 +28,29 @@ export function toSwitchyardContext(context: OfrepContext | undefined): Context 
 }
 
 /**
+ * `canonicalJson(toSwitchyardContext(context))`, without copying the context: a cached answer needs
+ * only this (its cache key), so the Switchyard context is built only when evaluating.
+ */
+export function canonicalSwitchyardContextJson(context: OfrepContext | undefined): string {
+  if (context === undefined) return '{}';
+  const { targetingKey } = context;
+  const names: string[] = [];
+  for (const name of Object.keys(context)) if (name !== 'targetingKey') names.push(name);
+  if (targetingKey !== undefined && !Object.hasOwn(context, 'key')) names.push('key');
+  names.sort();
+  let json = '{';
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const value = name === 'key' && targetingKey !== undefined ? targetingKey : context[name];
+    json += `${i === 0 ? '' : ','}${JSON.stringify(name)}:${canonicalJson(value)}`;
+  }
+  return `${json}}`;
+}
+
+/** Keys whose `eventStreams` JSON is kept (as many as StreamTokens keeps tokens for). */
+const MAX_REMEMBERED_KEYS = 10_000;
+
+/**
  * The ETag of a bulk answer: the environment's version and the request's hash (the same request at the
  * same version answers the same), and the hour its stream token was issued for. The web provider keeps
  * the stream URL of its last 200 while it gets 304s, and reconnects to it after an error: when the token
@@ -40,6 +63,9 @@ const bulkEtag = (version: number, hash: string, tokenWindow: number) => `"${ver
  * the SDK API service answers, this one speaks OFREP. A client key sees only client-side available flags.
  */
 export class OfrepService {
+  /** The last `eventStreams` JSON answered to each key (by key id), with the token it carries. */
+  private readonly eventStreams = new Map<string, { token: string; json: string }>();
+
   constructor(
     private readonly deps: {
       sdk: SdkApiService;
@@ -54,9 +80,15 @@ export class OfrepService {
   /** The `eventStreams` entry of a bulk answer, as JSON: a URL on the OFREP base URL's origin carrying a stream token, never the key. */
   eventStreamsJson(environment: KeyEnvironment, tokenId: string): string {
     const token = this.deps.tokens.issue({ environmentId: environment.id, environmentKey: environment.key, tokenId });
-    return JSON.stringify([
+    // A key's token stays the same for an hour, and so does this JSON: serialized once per token, not per answer.
+    const known = this.eventStreams.get(tokenId);
+    if (known?.token === token) return known.json;
+    const json = JSON.stringify([
       { type: 'sse', endpoint: { requestUri: `/ofrep/v1/events?token=${token}` }, inactivityDelaySec: this.deps.inactivityDelaySec },
     ]);
+    if (this.eventStreams.size >= MAX_REMEMBERED_KEYS) this.eventStreams.clear();
+    this.eventStreams.set(tokenId, { token, json });
+    return json;
   }
 
   /** The environment and key a stream token grants, with the environment's current version; null when the token is bad, expired or its key revoked. */
@@ -112,14 +144,14 @@ export class OfrepService {
   ): Promise<BulkAnswer> {
     const { sdk } = this.deps;
     const snapshot = await sdk.snapshot(environment.key);
-    const switchyardContext = toSwitchyardContext(context);
-    const hash = createHash('sha256').update(`ofrep:${audience}:`).update(canonicalJson(switchyardContext)).digest('hex');
+    // One-shot hashing: no Hash object per request (a cached answer costs little else).
+    const hash = digest('sha256', `ofrep:${audience}:${canonicalSwitchyardContextJson(context)}`, 'hex');
     const etag = bulkEtag(snapshot.version, hash, this.deps.tokens.currentWindow());
     if (isCurrent(etag)) return { etag, notModified: true };
     const answer = await sdk.answer(environment, snapshot, {
       hash,
       contextKey: context?.targetingKey,
-      compute: (s) => bulkAnswer(s, switchyardContext, audience),
+      compute: (s) => bulkAnswer(s, toSwitchyardContext(context), audience),
       servedOf: servedOfBulk,
     });
     return { etag, notModified: false, json: answer.json, from: answer.from };

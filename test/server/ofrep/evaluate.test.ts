@@ -147,6 +147,15 @@ describe('OFREP evaluation (POST /ofrep/v1/evaluate/flags[/{key}])', () => {
     await toggle(t, 'banner', true);
   });
 
+  it('gives an ETag of the version, the hash of the canonical context and the stream token hour, the same in every release', async () => {
+    // Attributes in any order, the targeting key as `key`: browsers keep ETags across server upgrades.
+    const res = await bulk({ context: { plan: 'pro', targetingKey: 'etag-probe' } });
+    const hour = Math.floor(Date.now() / 3_600_000);
+    const version = res.json().metadata.version;
+    // SHA-256 of `ofrep:client:{"key":"etag-probe","plan":"pro"}`, its first 20 hex digits.
+    expect([`"${version}-4e1a0d645df812a42dc5-${hour}"`, `"${version}-4e1a0d645df812a42dc5-${hour + 1}"`]).toContain(res.headers.etag);
+  });
+
   it('answers a repeated bulk request from the evaluation cache, like /sdk/evaluate', async () => {
     const context = { context: { targetingKey: 'cache-probe', plan: 'pro' } };
     expect((await bulk(context)).headers['x-switchyard-cache']).toBe('miss');
