@@ -55,7 +55,11 @@ describe('flag repositories', () => {
   it('lockFlagConfig reads the configuration as findFlagConfig does; null when there is none', async () => {
     const expected = await findFlagConfig(db.prisma, ids.flagId, ids.environmentId);
     const locked = await db.prisma.$transaction((tx) => lockFlagConfig(tx, ids.flagId, ids.environmentId));
-    const { flagId: _flagId, environmentId: _environmentId, ...withoutIds } = expected as NonNullable<typeof expected> & {
+    const {
+      flagId: _flagId,
+      environmentId: _environmentId,
+      ...withoutIds
+    } = expected as NonNullable<typeof expected> & {
       flagId: string;
       environmentId: string;
     };

@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalSwitchyardContextJson, toSwitchyardContext } from '../../../server/src/ofrep/service.ts';
 import type { OfrepContext } from '../../../server/src/ofrep/schemas.ts';
+import { canonicalSwitchyardContextJson, toSwitchyardContext } from '../../../server/src/ofrep/service.ts';
 import { canonicalJson } from '../../../server/src/sdk-api/remote-evaluation.ts';
 
 const attributeValue = fc.oneof(
@@ -21,13 +21,19 @@ const attributeValue = fc.oneof(
 /** Attribute names include `key` and names that sort around it, so the targeting key lands in every position. */
 const attributeName = fc.oneof(fc.constantFrom('key', 'kex', 'kez', 'a', 'z', 'targetingKeys', '__proto__x'), fc.string({ maxLength: 6 }));
 const ofrepContext: fc.Arbitrary<OfrepContext | undefined> = fc.option(
-  fc.record(
-    {
-      targetingKey: fc.string({ minLength: 1, maxLength: 8 }),
-      attributes: fc.dictionary(attributeName.filter((name) => name !== 'targetingKey'), attributeValue, { maxKeys: 6 }),
-    },
-    { requiredKeys: ['attributes'] },
-  ).map(({ targetingKey, attributes }) => (targetingKey === undefined ? attributes : { ...attributes, targetingKey }) as OfrepContext),
+  fc
+    .record(
+      {
+        targetingKey: fc.string({ minLength: 1, maxLength: 8 }),
+        attributes: fc.dictionary(
+          attributeName.filter((name) => name !== 'targetingKey'),
+          attributeValue,
+          { maxKeys: 6 },
+        ),
+      },
+      { requiredKeys: ['attributes'] },
+    )
+    .map(({ targetingKey, attributes }) => (targetingKey === undefined ? attributes : { ...attributes, targetingKey }) as OfrepContext),
   { nil: undefined },
 );
 
