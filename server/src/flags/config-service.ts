@@ -26,7 +26,15 @@ import { requireFlag, requireLockedFlag } from './service.ts';
 import { toConfigView } from './views.ts';
 
 /** Which configuration: a flag's, in one environment. */
-export type FlagConfigTarget = { flagKey: string; environmentKey: string };
+export type FlagConfigTarget = {
+  flagKey: string;
+  environmentKey: string;
+  /**
+   * The environment's id, from a caller that holds a row which keeps the environment from being
+   * deleted (a release plan's, locked): the write then does not read the environment again.
+   */
+  environmentId?: string;
+};
 
 /** One change to a configuration, applied to whatever the configuration is when the write runs. */
 export type ConfigChange = {
@@ -154,7 +162,10 @@ export class FlagConfigService {
    */
   async writeIn(w: WriteContext, target: FlagConfigTarget, expected: number | null, change: ConfigChange): Promise<ConfigWritten> {
     if (change.mayHavePrerequisites) await lockPrerequisiteGraph(w.tx);
-    const env = await requireEnvironment(w.tx, target.environmentKey);
+    const env =
+      target.environmentId === undefined
+        ? await requireEnvironment(w.tx, target.environmentKey)
+        : { id: target.environmentId, key: target.environmentKey };
     const flag = await requireLockedFlag(w.tx, target.flagKey, 'share');
     const row = await lockFlagConfig(w.tx, flag.id, env.id);
     if (!row) throw new NotFoundError(configName(flag.key, env.key));

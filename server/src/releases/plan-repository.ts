@@ -31,11 +31,36 @@ export function findPlan(db: Db, id: string): Promise<ReleasePlanRow | null> {
   return db.releasePlan.findUnique({ where: { id }, include: withKeys });
 }
 
+/** The plan's columns, as Prisma reads them (test/server/releases/plan-repository.test.ts holds the two to each other). */
+const PLAN_COLUMNS = [
+  'id',
+  'flagId',
+  'environmentId',
+  'status',
+  'templateKey',
+  'definition',
+  'stageIndex',
+  'stageStartedAt',
+  'approvedStage',
+  'nextCheckAt',
+  'waitingFor',
+  'lastVerdict',
+  'baseConfig',
+  'configVersion',
+  'version',
+  'createdBy',
+  'startedAt',
+  'updatedAt',
+  'endedAt',
+]
+  .map((column) => `p."${column}"`)
+  .join(', ');
+
 /**
  * Locks one plan's row (`FOR UPDATE OF p`, then `extra`: e.g. SKIP LOCKED) and reads it with its flag's
- * and environment's keys: the lock and the keys in one statement, the row in one more, where
- * `findPlan`'s include is a statement per relation (a stage step is about 20 statements, and each
- * costs the replica CPU: bench/release/step-cost.ts).
+ * and environment's keys, in one statement where `findPlan` takes a statement per relation (a stage
+ * step is a dozen statements, and each costs the replica and the database CPU:
+ * bench/release/step-cost.ts).
  */
 async function lockPlanWhere(
   tx: Transaction,
@@ -43,17 +68,18 @@ async function lockPlanWhere(
   params: unknown[],
   extra = '',
 ): Promise<{ plan: ReleasePlanRow; now: Date } | null> {
-  const [locked] = await tx.$queryRawUnsafe<{ id: string; now: Date; flagKey: string; environmentKey: string }[]>(
-    `SELECT p.id, ${DB_NOW_UTC} AS now, f.key AS "flagKey", e.key AS "environmentKey"
+  const [locked] = await tx.$queryRawUnsafe<(Omit<ReleasePlanRow, 'flag' | 'environment'> & LockedExtras)[]>(
+    `SELECT ${PLAN_COLUMNS}, ${DB_NOW_UTC} AS "lockedAt", f.key AS "flagKey", e.key AS "environmentKey"
        FROM "ReleasePlan" p JOIN "Flag" f ON f.id = p."flagId" JOIN "Environment" e ON e.id = p."environmentId"
       WHERE ${where} FOR UPDATE OF p ${extra}`,
     ...params,
   );
   if (!locked) return null;
-  const row = await tx.releasePlan.findUnique({ where: { id: locked.id } });
-  if (!row) return null;
-  return { plan: { ...row, flag: { key: locked.flagKey }, environment: { key: locked.environmentKey } }, now: locked.now };
+  const { lockedAt, flagKey, environmentKey, ...row } = locked;
+  return { plan: { ...row, flag: { key: flagKey }, environment: { key: environmentKey } }, now: lockedAt };
 }
+
+type LockedExtras = { lockedAt: Date; flagKey: string; environmentKey: string };
 
 /** Locks the plan's row until the transaction ends (waiting for whoever holds it) and reads it. */
 export async function lockPlan(tx: Transaction, id: string): Promise<ReleasePlanRow | null> {

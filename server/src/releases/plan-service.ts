@@ -511,7 +511,9 @@ export class ReleasePlanService {
     next: ConfigChange['next'],
     options: WriteOptions = {},
   ): Promise<number> {
-    const written = await this.deps.flagConfigs.writeIn(w, { flagKey: plan.flag.key, environmentKey: plan.environment.key }, null, {
+    // The plan's row is locked: its environment (whose deletion would delete the plan) stays.
+    const target = { flagKey: plan.flag.key, environmentKey: plan.environment.key, environmentId: plan.environmentId };
+    const written = await this.deps.flagConfigs.writeIn(w, target, null, {
       action: 'flag.configuration.updated',
       next: (current) => {
         if (options.onlyWhileOn && !current.on) throw new FlagTurnedOff();
