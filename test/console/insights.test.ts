@@ -68,6 +68,8 @@ describe('insights in the console', () => {
       await page.goto(`${rig.baseUrl}/flags/insight-flag/production`);
       await page.getByRole('link', { name: 'Evaluations' }).click();
       await page.getByRole('heading', { name: 'Evaluations of insight-flag', level: 1 }).waitFor();
+      // The environments arrive after the heading (seen once in CI: the select still empty).
+      await page.getByLabel('Environment').locator('option[value="production"]').waitFor({ state: 'attached' });
       expect(await page.getByLabel('Environment').inputValue()).toBe('production');
       expect(await page.getByLabel('Time range').inputValue()).toBe('1h');
       const summary = page.locator('.chart-summary');
